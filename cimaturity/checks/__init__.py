@@ -1,0 +1,1 @@
+"""One module per check; `cimaturity.registry` lists them."""

@@ -1,0 +1,97 @@
+"""The one place that starts subprocesses: argument lists, a deadline, output kept in a log."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+
+class ToolMissingError(Exception):
+    """The executable is not on PATH."""
+
+
+class CommandTimeoutError(Exception):
+    """The command ran past its deadline and was killed."""
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    exit_code: int
+    duration_s: float
+    output: str
+
+
+def which(tool: str, env: Mapping[str, str]) -> str | None:
+    return shutil.which(tool, path=env.get("PATH", os.defpath))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout_s: float,
+    log: IO[str] | None = None,
+) -> ProcessResult:
+    """Run `argv` to completion or until `timeout_s`, combining stdout and stderr.
+
+    The process gets its own session so a timeout kills its children too (pytest-xdist
+    workers, a uvicorn under test). Output is appended to `log` as it is read.
+    """
+    executable = which(argv[0], env)
+    if executable is None:
+        raise ToolMissingError(f"tool not found on PATH: {argv[0]}")
+    started = time.monotonic()
+    if log is not None:
+        log.write(f"$ {' '.join(argv)}\n")
+        log.flush()
+    with subprocess.Popen(
+        [executable, *argv[1:]],
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=max(timeout_s, 0.001))
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            output, _ = process.communicate()
+            if log is not None:
+                log.write(output or "")
+                log.write(f"\n[killed after {timeout_s:.0f}s timeout]\n")
+            raise CommandTimeoutError(f"{argv[0]} timed out after {timeout_s:.0f}s") from None
+    if log is not None:
+        log.write(output)
+        log.write(f"[exit {process.returncode}]\n")
+        log.flush()
+    return ProcessResult(process.returncode, time.monotonic() - started, output)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def capture(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s: float = 20) -> str | None:
+    """Quick query (a tool's version, git's sha): its first output line, or None if it failed."""
+    try:
+        result = run(argv, cwd=cwd, env=env, timeout_s=timeout_s)
+    except (ToolMissingError, CommandTimeoutError, OSError):
+        return None
+    if result.exit_code != 0:
+        return None
+    lines = result.output.strip().splitlines()
+    return lines[0].strip() if lines else None

@@ -1,0 +1,19 @@
+"""Every check, registered in one place. Adding a check is one module and one line here."""
+
+from __future__ import annotations
+
+from cimaturity.checks.lint import LINT
+from cimaturity.model import Check
+
+CHECKS: tuple[Check, ...] = (LINT,)
+
+
+def by_name(name: str) -> Check:
+    for check in CHECKS:
+        if check.name == name:
+            return check
+    raise KeyError(name)
+
+
+def is_known(name: str) -> bool:
+    return any(check.name == name for check in CHECKS)

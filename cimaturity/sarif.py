@@ -1,0 +1,80 @@
+"""Read the few SARIF fields a gate needs, refusing files that are not SARIF 2.1."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cimaturity.model import ArtifactError
+
+
+@dataclass(frozen=True)
+class SarifResult:
+    tool: str
+    rule_id: str
+    level: str  # SARIF level: error, warning, note, none
+    message: str
+    file: str | None
+    line: int | None
+    properties: dict[str, Any]
+
+
+def read_sarif(path: Path) -> list[SarifResult]:
+    """Every result of every run in `path`. Raises ArtifactError naming the file."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: SARIF file missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
+        raise ArtifactError(f"{path}: not a SARIF log (no 'runs' list)")
+    if str(document.get("version", "")) != "2.1.0":
+        raise ArtifactError(f"{path}: SARIF version {document.get('version')!r}, expected '2.1.0'")
+    results: list[SarifResult] = []
+    for run_index, run in enumerate(document["runs"]):
+        try:
+            tool = str(run["tool"]["driver"]["name"])
+            raw_results = run.get("results", [])
+            if not isinstance(raw_results, list):
+                raise TypeError("results is not a list")
+            results.extend(_result(tool, raw) for raw in raw_results)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: runs[{run_index}] is malformed ({exc})") from None
+    return results
+
+
+def tool_names(path: Path) -> list[str]:
+    """The tool names of each run, to refuse a SARIF written by another tool."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [str(run["tool"]["driver"]["name"]) for run in document["runs"]]
+
+
+def expect_tool(path: Path, results_tool: str, expected: str) -> None:
+    if results_tool.lower() != expected.lower():
+        raise ArtifactError(f"{path}: SARIF written by {results_tool!r}, expected {expected!r}")
+
+
+def _result(tool: str, raw: dict[str, Any]) -> SarifResult:
+    message = raw.get("message", {})
+    text = str(message.get("text", "")) if isinstance(message, dict) else str(message)
+    file: str | None = None
+    line: int | None = None
+    locations = raw.get("locations") or []
+    if locations:
+        physical = locations[0].get("physicalLocation", {})
+        uri = physical.get("artifactLocation", {}).get("uri")
+        file = str(uri).removeprefix("file://") if uri is not None else None
+        start = physical.get("region", {}).get("startLine")
+        line = int(start) if start is not None else None
+    return SarifResult(
+        tool=tool,
+        rule_id=str(raw.get("ruleId", "")),
+        level=str(raw.get("level", "warning")),
+        message=text,
+        file=file,
+        line=line,
+        properties=dict(raw.get("properties") or {}),
+    )

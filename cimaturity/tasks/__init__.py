@@ -1,0 +1,13 @@
+"""The invoke collection: `tasks.py` at the top only imports `ns` from here."""
+
+from __future__ import annotations
+
+from invoke.collection import Collection
+
+from cimaturity.tasks import ci as ci_tasks
+from cimaturity.tasks.checks import check_tasks
+
+ns = Collection()
+ns.add_task(ci_tasks.ci)
+for _task in check_tasks():
+    ns.add_task(_task)

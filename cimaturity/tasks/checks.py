@@ -1,0 +1,31 @@
+"""One invoke task per registered check (`invoke lint`, `invoke typecheck`, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from invoke.context import Context
+from invoke.tasks import Task
+
+from cimaturity.model import Check
+from cimaturity.registry import CHECKS
+from cimaturity.tasks.ci import finish, run_pipeline
+
+
+def _task_for(check: Check) -> Task[Callable[..., None]]:
+    def body(c: Context, project: str = ".", reports: str = "") -> None:
+        record = run_pipeline(project=project, reports=reports, only=(check.name,), jobs=1)
+        finish(record, Path(reports).resolve() if reports else Path(record.project) / "reports")
+
+    body.__doc__ = f"Run the {check.name} check alone: {check.summary}."
+    body.__name__ = check.name.replace("-", "_")
+    return Task(
+        body,
+        name=check.name,
+        help={"project": "the repository to check (default: this one)", "reports": "reports folder"},
+    )
+
+
+def check_tasks() -> list[Task[Callable[..., None]]]:
+    return [_task_for(check) for check in CHECKS]

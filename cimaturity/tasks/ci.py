@@ -1,0 +1,87 @@
+"""`invoke ci`: run the checks, write run.json and artifacts, exit non-zero on a failed gate."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from cimaturity.config import ConfigError, load_config, validate_check_names
+from cimaturity.progress import ConsoleProgress
+from cimaturity.registry import CHECKS, is_known
+from cimaturity.runfile import RunRecord
+from cimaturity.runner import Profile, SelectionError, run_checks, select
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def run_pipeline(
+    *,
+    project: str = ".",
+    reports: str = "",
+    profile: str = "full",
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    jobs: int = 0,
+) -> RunRecord:
+    """Shared by `invoke ci` and the per-check tasks. Raises Exit with a one-line message."""
+    try:
+        chosen_profile = Profile(profile)
+    except ValueError:
+        raise Exit(f"--profile must be one of: {', '.join(p.value for p in Profile)}", code=2) from None
+    try:
+        config = load_config(Path(project))
+        validate_check_names(config, is_known)
+        selection = select(CHECKS, config, profile=chosen_profile, only=only, skip=skip)
+    except (ConfigError, SelectionError) as exc:
+        raise Exit(f"cimaturity: {exc}", code=2) from None
+    reports_dir = Path(reports).resolve() if reports else config.root / "reports"
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    with ConsoleProgress() as progress:
+        return run_checks(
+            selection, config, reports_dir, jobs=workers, profile=chosen_profile, progress=progress
+        )
+
+
+def finish(record: RunRecord, reports_dir: Path) -> None:
+    blocking = [result for result in record.checks if result.status.blocks]
+    print(f"run record: {reports_dir / 'run.json'}")
+    if blocking:
+        names = ", ".join(f"{result.name} ({result.status.value})" for result in blocking)
+        raise Exit(f"cimaturity: gates not passed: {names}", code=1)
+
+
+@task(
+    help={
+        "only": "comma-separated checks to run (default: all in the profile)",
+        "skip": "comma-separated checks to leave out",
+        "profile": "quick (fast + security stages, no running service) or full (every stage)",
+        "project": "the repository to check (default: this one)",
+        "jobs": "checks to run at once (default: number of cores)",
+        "reports": "where run.json and artifacts/ go (default: PROJECT/reports)",
+    }
+)
+def ci(
+    c: Context,
+    only: str = "",
+    skip: str = "",
+    profile: str = "full",
+    project: str = ".",
+    jobs: int = 0,
+    reports: str = "",
+) -> None:
+    """Run every CI check (as GitHub Actions does), write reports/run.json and artifacts.
+
+    Exits non-zero when any gate fails or errors. A check whose tool is missing, crashes,
+    times out or writes no usable artifact is an error, never a pass.
+    """
+    record = run_pipeline(
+        project=project, reports=reports, profile=profile, only=_names(only), skip=_names(skip), jobs=jobs
+    )
+    finish(record, Path(reports).resolve() if reports else Path(record.project) / "reports")
