@@ -59,6 +59,7 @@ class ProjectConfig:
     root: Path
     source_paths: tuple[str, ...]
     test_paths: tuple[str, ...]
+    unit_test_paths: tuple[str, ...]  # what the `test` check runs; service-stage suites run elsewhere
     requirements: tuple[str, ...]
     dockerfile: str = "Dockerfile"
     denied_licenses: tuple[str, ...] = DEFAULT_DENIED_LICENSES
@@ -93,10 +94,12 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
             raise ConfigError(f"{pyproject}: [tool.cimaturity] must be a table")
         table = raw
     reader = _TableReader(pyproject, "tool.cimaturity", table)
+    test_paths = reader.str_list("test_paths") or _detect_tests(root)
     config = ProjectConfig(
         root=root,
         source_paths=reader.str_list("source_paths") or _detect_sources(root),
-        test_paths=reader.str_list("test_paths") or _detect_tests(root),
+        test_paths=test_paths,
+        unit_test_paths=reader.str_list("unit_test_paths") or _detect_unit_tests(root, test_paths),
         requirements=reader.str_list("requirements") or _detect_requirements(root),
         dockerfile=reader.string("dockerfile", "Dockerfile"),
         denied_licenses=reader.str_list("denied_licenses") or DEFAULT_DENIED_LICENSES,
@@ -157,6 +160,12 @@ def _detect_sources(root: Path) -> tuple[str, ...]:
 
 def _detect_tests(root: Path) -> tuple[str, ...]:
     return tuple(name for name in ("tests", "test") if (root / name).is_dir())
+
+
+def _detect_unit_tests(root: Path, test_paths: tuple[str, ...]) -> tuple[str, ...]:
+    """`tests/unit` when the project splits its suites that way, else every test path."""
+    split = tuple(f"{path}/unit" for path in test_paths if (root / path / "unit").is_dir())
+    return split or test_paths
 
 
 def _detect_requirements(root: Path) -> tuple[str, ...]:
