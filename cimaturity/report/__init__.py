@@ -1,0 +1,1 @@
+"""The maturity report: artifacts -> pandas frames -> rubric findings -> score -> Markdown/HTML."""

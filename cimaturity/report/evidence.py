@@ -1,0 +1,100 @@
+"""The evidence a run leaves behind, as tidy pandas frames: the contract between loaders and rubric.
+
+Loaders (`cimaturity.report.loaders`) build an `Evidence` from a reports folder; the rubric
+only ever reads an `Evidence`, never a file. An artifact that cannot be read is recorded in
+`problems` (and its frame stays empty), so the criterion it feeds shows "no evidence".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Column sets of each frame. Loaders must produce exactly these columns (empty frames too).
+CHECK_COLUMNS = (
+    "name",  # check name, e.g. "lint"
+    "stage",  # fast | security | service | deploy
+    "status",  # passed | failed | error | skipped
+    "reason",
+    "started_at",  # ISO timestamp (str)
+    "duration_s",  # float
+    "exit_code",  # Int64 (nullable)
+    "tool_version",
+)
+TEST_COLUMNS = (
+    "check",  # which check produced the JUnit file: test, typecheck, integration, e2e, contract, ...
+    "suite",
+    "case",  # classname::name
+    "status",  # passed | failed | error | skipped
+    "time_s",
+    "message",
+)
+FINDING_COLUMNS = (
+    "check",  # lint, sast, secrets, dockerfile, workflows, ...
+    "tool",  # ruff, bandit, detect-secrets, hadolint, zizmor, actionlint, trivy ...
+    "rule",
+    "severity",  # critical | high | medium | low | info (normalised)
+    "file",
+    "line",  # Int64 (nullable)
+    "fingerprint",  # stable id: tool+rule+file+line+message hash; never the secret itself
+    "message",  # secret values never present
+    "suppressed",  # bool: baselined / nosec / noqa entries reported by the tool
+)
+COVERAGE_COLUMNS = ("file", "statements", "missed", "percent")
+VULNERABILITY_COLUMNS = ("source", "package", "version", "id", "aliases", "fix_versions")
+SKIPPED_DEPENDENCY_COLUMNS = ("source", "package", "reason")
+LICENSE_COLUMNS = ("package", "version", "license")
+PERFORMANCE_COLUMNS = ("name", "requests", "failures", "median_ms", "p95_ms", "p99_ms", "rps")
+SUPPRESSION_COLUMNS = ("kind", "count")  # kind: nosec | noqa | type-ignore | baseline | skipped-test
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+
+
+@dataclass(frozen=True)
+class ArtifactProblem:
+    """An artifact that could not be used as evidence, with the reason (names the file)."""
+
+    check: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    project: str
+    profile: str
+    git_sha: str | None
+    git_branch: str | None
+    started_at: str
+    finished_at: str
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    run: RunInfo | None
+    checks: pd.DataFrame = field(default_factory=lambda: empty_frame(CHECK_COLUMNS))
+    tests: pd.DataFrame = field(default_factory=lambda: empty_frame(TEST_COLUMNS))
+    findings: pd.DataFrame = field(default_factory=lambda: empty_frame(FINDING_COLUMNS))
+    coverage: pd.DataFrame = field(default_factory=lambda: empty_frame(COVERAGE_COLUMNS))
+    coverage_percent: float | None = None  # the total, as coverage reports it
+    vulnerabilities: pd.DataFrame = field(default_factory=lambda: empty_frame(VULNERABILITY_COLUMNS))
+    skipped_dependencies: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(SKIPPED_DEPENDENCY_COLUMNS)
+    )
+    licenses: pd.DataFrame = field(default_factory=lambda: empty_frame(LICENSE_COLUMNS))
+    performance: pd.DataFrame = field(default_factory=lambda: empty_frame(PERFORMANCE_COLUMNS))
+    suppressions: pd.DataFrame = field(default_factory=lambda: empty_frame(SUPPRESSION_COLUMNS))
+    problems: tuple[ArtifactProblem, ...] = ()
+
+    def check_status(self, name: str) -> str | None:
+        """The status of one check in this run, or None if it was not part of the run."""
+        rows = self.checks.loc[self.checks["name"] == name, "status"]
+        return None if rows.empty else str(rows.iloc[0])
+
+    def problems_for(self, check: str) -> tuple[ArtifactProblem, ...]:
+        return tuple(problem for problem in self.problems if problem.check == check)
