@@ -1,0 +1,76 @@
+"""Everything a request needs, built once per app from the settings (and swappable in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.cache import Cache, MemoryCache, RedisCache
+from app.db import make_engine, make_session_factory
+from app.providers import PaymentProvider, SmsProvider, make_payment_provider, make_sms_provider
+from app.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from app.security import Passwords
+from app.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cache: Cache
+    limiter: RateLimiter
+    sms: SmsProvider
+    payments: PaymentProvider
+    passwords: Passwords
+    redis_client: redis.Redis[bytes] | None = None
+    clock: Clock = field(default=utc_now)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.redis_client is not None:
+            self.redis_client.close()
+
+
+def build_container(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    sms: SmsProvider | None = None,
+    payments: PaymentProvider | None = None,
+    clock: Clock | None = None,
+) -> Container:
+    engine = engine or make_engine(settings.effective_database_url)
+    client: redis.Redis[bytes] | None = None
+    cache: Cache
+    limiter: RateLimiter
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        cache = RedisCache(client, settings.redis_key_prefix)
+        limiter = RedisRateLimiter(client, settings.redis_key_prefix)
+    else:  # embedded mode: one process, so process memory is a faithful cache and limiter
+        cache = MemoryCache()
+        limiter = MemoryRateLimiter()
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        cache=cache,
+        limiter=limiter,
+        sms=sms or make_sms_provider(settings),
+        payments=payments or make_payment_provider(settings),
+        passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost_kib),
+        redis_client=client,
+        clock=clock or utc_now,
+    )

@@ -1,0 +1,1 @@
+"""Use cases: each function runs one business operation inside its own transaction(s)."""
