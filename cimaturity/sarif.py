@@ -21,8 +21,12 @@ class SarifResult:
     properties: dict[str, Any]
 
 
-def read_sarif(path: Path) -> list[SarifResult]:
-    """Every result of every run in `path`. Raises ArtifactError naming the file."""
+def read_sarif(path: Path, expected_tool: str | None = None) -> list[SarifResult]:
+    """Every result of every run in `path`. Raises ArtifactError naming the file.
+
+    With `expected_tool`, a run written by any other tool is refused too (even one with no
+    results: an empty SARIF from the wrong tool is no evidence either).
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -37,6 +41,8 @@ def read_sarif(path: Path) -> list[SarifResult]:
     for run_index, run in enumerate(document["runs"]):
         try:
             tool = str(run["tool"]["driver"]["name"])
+            if expected_tool is not None:
+                expect_tool(path, tool, expected_tool)
             raw_results = run.get("results", [])
             if not isinstance(raw_results, list):
                 raise TypeError("results is not a list")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import expect_tool, read_sarif
+from cimaturity.sarif import read_sarif
 
 SARIF = "ruff.sarif"
 _UNFORMATTED = re.compile(r"^(\S+?):\d+:\d+: unformatted:", re.MULTILINE)
@@ -37,9 +37,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(SARIF)
-    results = read_sarif(path)
-    for result in results:
-        expect_tool(path, result.tool, "ruff")
+    results = read_sarif(path, expected_tool="ruff")
     unformatted = [match.group(1) for match in _UNFORMATTED.finditer(outcomes[1].output)]
     if outcomes[1].exit_code != 0 and not unformatted:
         return Verdict.error(f"ruff format --check exited {outcomes[1].exit_code} without naming a file")

@@ -1,0 +1,91 @@
+"""The lint check on throwaway projects: clean passes, violations fail, broken evidence errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from cimaturity.checks.lint import LINT, SARIF
+from cimaturity.config import load_config
+from cimaturity.model import ArtifactError, CheckContext, Status
+from cimaturity.runner import execute, tool_environment
+
+
+def make_project(root: Path, source: str) -> CheckContext:
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "mod.py").write_text(source)
+    (root / "pyproject.toml").write_text('[tool.cimaturity]\nsource_paths = ["pkg"]\n')
+    return CheckContext(load_config(root), root / "reports" / "artifacts" / "lint", tool_environment())
+
+
+def test_clean_project_passes(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, 'def greet(name: str) -> str:\n    return f"hi {name}"\n')
+    result = execute(LINT, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["violations"] == 0
+    assert result.tool_version is not None and result.tool_version.startswith("ruff")
+
+
+def test_violation_fails_and_names_rule(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "import os\n")  # F401: unused import
+    result = execute(LINT, ctx)
+    assert result.status is Status.FAILED
+    assert "F401" in result.reason
+    assert result.metrics["violations"] == 1
+
+
+def test_unformatted_file_fails(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = {  'a':1 }\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.FAILED
+    assert "need formatting" in result.reason
+    assert "mod.py" in result.reason
+
+
+def test_missing_ruff_is_error(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = 1\n")
+    no_tools = CheckContext(ctx.config, ctx.artifact_dir, {**ctx.env, "PATH": str(tmp_path / "empty")})
+    result = execute(LINT, no_tools)
+    assert result.status is Status.ERROR
+    assert result.reason == "tool not found on PATH: ruff"
+
+
+def test_crashing_ruff_is_error(tmp_path: Path) -> None:
+    """A ruff that exits 2 (its crash code) is an error, even though nothing was reported."""
+    ctx = make_project(tmp_path, "x = 1\n")
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake = fake_bin / "ruff"
+    fake.write_text(f"#!{sys.executable}\nimport sys\nprint('ruff: panic')\nsys.exit(2)\n")
+    fake.chmod(0o755)
+    env = {**ctx.env, "PATH": os.pathsep.join([str(fake_bin), ctx.env["PATH"]])}
+    result = execute(LINT, CheckContext(ctx.config, ctx.artifact_dir, env))
+    assert result.status is Status.ERROR
+    assert "exit 2" in result.reason and "ruff: panic" in result.reason
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"version": "2.1.0", "runs": [', "", '{"testsuites": []}', '{"version": "2.0.0", "runs": []}'],
+    ids=["truncated", "empty", "foreign", "old-version"],
+)
+def test_gate_refuses_bad_sarif(tmp_path: Path, content: str) -> None:
+    ctx = make_project(tmp_path, "x = 1\n")
+    ctx.artifact_dir.mkdir(parents=True)
+    ctx.artifact(SARIF).write_text(content)
+    with pytest.raises(ArtifactError, match=r"ruff\.sarif"):
+        LINT.gate(ctx, [])
+
+
+def test_sarif_from_another_tool_is_refused(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = 1\n")
+    ctx.artifact_dir.mkdir(parents=True)
+    ctx.artifact(SARIF).write_text(
+        '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Bandit"}}, "results": []}]}'
+    )
+    with pytest.raises(ArtifactError, match="Bandit"):
+        LINT.gate(ctx, [])
