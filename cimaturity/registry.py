@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
+from cimaturity.checks.typecheck import TYPECHECK
+from cimaturity.checks.unit_tests import TEST
 from cimaturity.model import Check
 
-CHECKS: tuple[Check, ...] = (LINT,)
+CHECKS: tuple[Check, ...] = (LINT, TYPECHECK, TEST, DOCKERFILE)
 
 
 def by_name(name: str) -> Check:

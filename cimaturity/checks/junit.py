@@ -1,0 +1,87 @@
+"""Read a JUnit XML artifact (pytest's or mypy's) into counts a gate can trust.
+
+Counts come from the test cases themselves, not from the suite attributes a writer may
+have left stale. An unreadable, truncated or foreign file raises `ArtifactError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestCase
+
+from cimaturity.model import ArtifactError
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    classname: str
+    name: str
+    file: str | None
+    outcome: str  # passed, failed, error, skipped
+    text: str  # failure/error message and body, empty when passed
+
+
+@dataclass(frozen=True)
+class JUnitReport:
+    cases: tuple[JUnitCase, ...]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for case in self.cases if case.outcome == outcome)
+
+    @property
+    def tests(self) -> int:
+        return len(self.cases)
+
+    @property
+    def failures(self) -> int:
+        return self.count("failed")
+
+    @property
+    def errors(self) -> int:
+        return self.count("error")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def broken(self) -> tuple[JUnitCase, ...]:
+        return tuple(case for case in self.cases if case.outcome in ("failed", "error"))
+
+
+def read_junit(path: Path) -> JUnitReport:
+    if not path.is_file():
+        raise ArtifactError(f"{path}: JUnit XML missing")
+    try:
+        document = JUnitXml.fromfile(str(path))
+        cases = tuple(_case(case) for suite in document for case in suite)
+    except SyntaxError as exc:  # ElementTree's and lxml's parse errors both derive from it
+        raise ArtifactError(f"{path}: not well-formed XML ({exc})") from None
+    except JUnitXmlError:
+        raise ArtifactError(f"{path}: not a JUnit XML file (root is not testsuites/testsuite)") from None
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"{path}: malformed JUnit XML ({exc})") from None
+    return JUnitReport(cases)
+
+
+def _case(case: TestCase) -> JUnitCase:
+    outcome = "passed"
+    texts: list[str] = []
+    for result in case.result:
+        if isinstance(result, Error):
+            outcome = "error"
+        elif isinstance(result, Failure) and outcome != "error":
+            outcome = "failed"
+        elif isinstance(result, Skipped) and outcome == "passed":
+            outcome = "skipped"
+        texts.extend(part for part in (result.message, result.text) if part)
+    file = case._elem.get("file")  # junitparser has no accessor for mypy's `file` attribute
+    return JUnitCase(
+        classname=str(case.classname or ""),
+        name=str(case.name or ""),
+        file=str(file) if file is not None else None,
+        outcome=outcome,
+        text="\n".join(texts),
+    )
