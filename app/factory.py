@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from app import __version__, domain, migrate
 from app.api import auth, catalogue, health, verifications, wallet
+from app.api.schemas import PaymentEventIn
 from app.container import Container, build_container
-from app.errors import install_error_handlers, problem_response
+from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.pages import router as pages_router
 from app.settings import Settings, load_settings
@@ -37,6 +40,33 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, kind):
             return problem_response(status, slug, title, str(exc))
     return problem_response(400, "bad-request", "Bad request", str(exc))
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's document, adjusted: problems are `application/problem+json` only, and schemas
+    that routes reference by hand (the raw-body webhook) are registered as components."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for model in (PaymentEventIn,):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        for path_item in spec.get("paths", {}).values():
+            for operation in path_item.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if PROBLEM_MEDIA_TYPE in content and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = spec
+        return spec
+
+    return build
 
 
 def api_router() -> APIRouter:
@@ -77,4 +107,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(pages_router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

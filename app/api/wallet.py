@@ -106,7 +106,7 @@ def get_topup(topup_id: uuid.UUID, user: UserDep, session: SessionDep) -> TopupO
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": PaymentEventIn.model_json_schema()}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaymentEventIn"}}},
         }
     },
 )
