@@ -1,0 +1,174 @@
+"""Shared helpers for the loaders: reading a file safely and building typed frames.
+
+Every helper raises `ArtifactError` with a one-line message naming the file, never anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cimaturity.model import ArtifactError
+
+# dtypes per column; columns not listed are strings. The column order comes from evidence.py.
+_DTYPES: dict[str, str] = {
+    "duration_s": "float64",
+    "exit_code": "Int64",
+    "time_s": "float64",
+    "line": "Int64",
+    "suppressed": "bool",
+    "statements": "int64",
+    "missed": "int64",
+    "percent": "float64",
+    "requests": "int64",
+    "failures": "int64",
+    "median_ms": "float64",
+    "p95_ms": "float64",
+    "p99_ms": "float64",
+    "rps": "float64",
+    "count": "int64",
+}
+
+MAX_MESSAGE = 500  # a message is a summary; a whole traceback belongs in the tool's own output
+# A quoted value right after a credential word, e.g. bandit B105 "Possible hardcoded password: 'hunter2'".
+_CREDENTIAL_QUOTE = re.compile(
+    r"(?i)(passw(?:or)?d|passphrase|secret|token|api[_-]?key|credential|private[_ ]key)"
+    r"([^'\"`\n]{0,40}?)(['\"`])([^'\"`\n]*)\3"
+)
+
+
+def frame(columns: tuple[str, ...], data: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """A frame with exactly `columns`, in order, each with its schema dtype."""
+    if set(data) != set(columns):
+        raise ValueError(f"frame columns {sorted(data)} differ from schema {sorted(columns)}")
+    return pd.DataFrame(
+        {column: pd.Series(data[column], dtype=_DTYPES.get(column, "str")) for column in columns}
+    )
+
+
+def empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return frame(columns, {column: [] for column in columns})
+
+
+def concat(columns: tuple[str, ...], frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate loader frames, keeping the schema dtypes (an empty list gives an empty frame)."""
+    parts = [part for part in frames if not part.empty]
+    if not parts:
+        return empty(columns)
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    joined = pd.concat(parts, ignore_index=True)
+    return joined.astype({column: _DTYPES.get(column, "str") for column in columns})
+
+
+def check_file(path: Path, kind: str) -> None:
+    """Missing, a directory, or zero bytes: an ArtifactError naming the file, without reading it."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: {kind} file missing") from None
+    except OSError as exc:
+        raise ArtifactError(f"{path}: {kind} file unreadable ({exc.strerror or exc})") from None
+    if path.is_dir():
+        raise ArtifactError(f"{path}: {kind} path is a directory, not a file")
+    if size == 0:
+        raise ArtifactError(f"{path}: {kind} file is empty")
+
+
+def read_bytes(path: Path, kind: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: {kind} file missing") from None
+    except IsADirectoryError:
+        raise ArtifactError(f"{path}: {kind} path is a directory, not a file") from None
+    except OSError as exc:
+        raise ArtifactError(f"{path}: {kind} file unreadable ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise ArtifactError(f"{path}: {kind} file is empty")
+    return data
+
+
+def read_json(path: Path, kind: str) -> Any:
+    return parse_json(read_bytes(path, kind), path, kind)
+
+
+def parse_json(data: bytes, path: Path, kind: str) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path}: {kind} file is not valid JSON ({_one_line(str(exc))})") from None
+    except RecursionError:
+        raise ArtifactError(f"{path}: {kind} file nests too deeply to read") from None
+
+
+def require_dict(value: object, path: Path, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected an object")
+    return value
+
+
+def require_list(value: object, path: Path, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a list")
+    return value
+
+
+def require_str(value: object, path: Path, what: str) -> str:
+    if not isinstance(value, str):
+        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a string")
+    return value
+
+
+def optional_str(value: object, path: Path, what: str) -> str | None:
+    return None if value is None else require_str(value, path, what)
+
+
+def require_number(value: object, path: Path, what: str) -> float:
+    # bool is an int subclass in Python, but `true` is never a count or a duration
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a number")
+    return float(value)
+
+
+def require_int(value: object, path: Path, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected an integer")
+    return value
+
+
+def short(text: str) -> str:
+    """First line of a message, bounded, so frames stay small and one-line."""
+    first = text.strip().split("\n", 1)[0].strip()
+    # a lone surrogate (legal in JSON escapes) would break every UTF-8 writer downstream
+    first = first.encode("utf-8", "replace").decode("utf-8")
+    return first if len(first) <= MAX_MESSAGE else first[: MAX_MESSAGE - 1] + "…"
+
+
+def redact(text: str) -> str:
+    """Defence in depth: secret scanners redact, but other tools quote a hard-coded credential."""
+    return _CREDENTIAL_QUOTE.sub(r"\1\2\3***\3", text)
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable id for a finding; a hash, so nothing it is built from can be read back."""
+    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]

@@ -1,0 +1,90 @@
+"""Locust's `<prefix>_stats.csv` (`locust --csv PREFIX`) -> `performance` frame.
+
+One row per request name plus the `Aggregated` row; times are milliseconds as Locust writes
+them; p95/p99 are its `95%`/`99%` columns. "N/A" (no sample) becomes NaN, never zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from cimaturity.model import ArtifactError
+from cimaturity.report.evidence import PERFORMANCE_COLUMNS
+from cimaturity.report.loaders import common as c
+
+KIND = "Locust stats CSV"
+AGGREGATED = "Aggregated"
+REQUIRED = (
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "95%",
+    "99%",
+    "Requests/s",
+)
+
+
+def is_locust_stats(header: list[str]) -> bool:
+    return all(column in header for column in REQUIRED) and "Timestamp" not in header
+
+
+def load_locust(path: Path) -> pd.DataFrame:
+    data = c.read_bytes(path, KIND)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ArtifactError(f"{path}: {KIND} file is not UTF-8 text") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ArtifactError(f"{path}: {KIND} file is not valid CSV ({exc})") from None
+    header = rows[0] if rows else []
+    if not is_locust_stats(header):
+        raise ArtifactError(f"{path}: not a {KIND} file (header lacks {', '.join(REQUIRED)})")
+    index = {column: header.index(column) for column in REQUIRED}
+    out: dict[str, list[object]] = {column: [] for column in PERFORMANCE_COLUMNS}
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ArtifactError(f"{path}: line {number} has {len(row)} fields, the header {len(header)}")
+        kind, name = row[index["Type"]].strip(), row[index["Name"]].strip()
+        out["name"].append(f"{kind} {name}" if kind else name)
+        out["requests"].append(_count(row[index["Request Count"]], path, number, "Request Count"))
+        out["failures"].append(_count(row[index["Failure Count"]], path, number, "Failure Count"))
+        out["median_ms"].append(_number(row[index["Median Response Time"]], path, number, "Median"))
+        out["p95_ms"].append(_number(row[index["95%"]], path, number, "95%"))
+        out["p99_ms"].append(_number(row[index["99%"]], path, number, "99%"))
+        out["rps"].append(_number(row[index["Requests/s"]], path, number, "Requests/s"))
+    if AGGREGATED not in out["name"]:
+        raise ArtifactError(f"{path}: {KIND} file has no {AGGREGATED!r} row (truncated?)")
+    return c.frame(PERFORMANCE_COLUMNS, out)
+
+
+def _count(cell: str, path: Path, line: int, column: str) -> int:
+    try:
+        value = int(cell)
+    except ValueError:
+        raise ArtifactError(f"{path}: line {line} {column} is {cell!r}, expected a count") from None
+    if value < 0:
+        raise ArtifactError(f"{path}: line {line} {column} is negative")
+    return value
+
+
+def _number(cell: str, path: Path, line: int, column: str) -> float:
+    if cell.strip() in ("N/A", ""):
+        return math.nan
+    try:
+        value = float(cell)
+    except ValueError:
+        raise ArtifactError(f"{path}: line {line} {column} is {cell!r}, expected a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise ArtifactError(f"{path}: line {line} {column} is {cell!r}, expected a non-negative number")
+    return value

@@ -1,0 +1,258 @@
+"""SARIF 2.1.0 (ruff, bandit, hadolint, zizmor, detect-secrets, ...) -> `findings` frame.
+
+Parsing and the SARIF object model come from sarif-tools (`load_sarif_file`, `SarifFile`,
+`SarifRun`, `read_result_severity`, `read_result_location`); the record is our own, because
+sarif-tools' record copies text we must not keep and has no severity beyond the SARIF level.
+Snippets (`region.snippet`, `contextRegion`) are never read: a secret scanner's snippet is the
+secret.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sarif.loader import load_sarif_file
+from sarif.sarif_file import SarifFile, SarifRun
+from sarif.sarif_file_utils import read_result_location, read_result_severity
+
+from cimaturity.model import ArtifactError
+from cimaturity.report.evidence import FINDING_COLUMNS
+from cimaturity.report.loaders import common as c
+
+KIND = "SARIF"
+SARIF_VERSION = "2.1.0"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+_LEVELS = {"error": "high", "warning": "medium", "note": "low", "none": "info"}
+_BANDIT = {"high": "high", "medium": "medium", "low": "low", "undefined": "info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    tool: str
+    rule: str
+    severity: str
+    file: str
+    line: int | None
+    message: str
+    suppressed: bool
+
+
+@dataclass(frozen=True)
+class SarifData:
+    findings: pd.DataFrame
+    baseline_entries: int | None  # detect-secrets baseline size, when the run records it
+
+
+def load_sarif(path: Path, check: str, project_root: Path | None = None) -> SarifData:
+    """Every result of every run in `path` as findings. Raises ArtifactError naming the file."""
+    c.check_file(path, KIND)  # missing or empty: say so, rather than sarif-tools' generic IOError
+    try:
+        sarif_file = load_sarif_file(str(path))
+    except OSError as exc:  # sarif-tools wraps every failure (JSON or object model) in IOError
+        cause = exc.__cause__ or exc
+        if isinstance(cause, ValueError | RecursionError):  # JSONDecodeError, UnicodeDecodeError
+            raise ArtifactError(f"{path}: SARIF file is not valid JSON ({_one_line(cause)})") from None
+        raise ArtifactError(f"{path}: not a SARIF log ({type(cause).__name__}: {_one_line(cause)})") from None
+    return _data(path, sarif_file, check, project_root)
+
+
+def sarif_from_document(path: Path, document: Any, check: str, project_root: Path | None) -> SarifData:
+    """The same, for a document already parsed (a SARIF log saved as `.json`)."""
+    _validate_top(path, document)
+    return _data(path, SarifFile(str(path), document), check, project_root)
+
+
+def _data(path: Path, sarif_file: SarifFile, check: str, project_root: Path | None) -> SarifData:
+    findings = findings_frame(check, read_findings(path, sarif_file, project_root))
+    entries = [_baseline_entries(run.run_data) for run in sarif_file.runs]
+    known = [entry for entry in entries if entry is not None]
+    return SarifData(findings, sum(known) if known else None)
+
+
+def _baseline_entries(run_data: Mapping[str, Any]) -> int | None:
+    """`runs[].properties.baseline_entries`, as cimaturity's secrets scan writes it."""
+    properties = run_data.get("properties")
+    value = properties.get("baseline_entries") if isinstance(properties, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def is_sarif(document: Any) -> bool:
+    return (
+        isinstance(document, dict)
+        and "runs" in document
+        and (("$schema" in document and "sarif" in str(document["$schema"]).lower()) or "version" in document)
+    )
+
+
+def read_findings(path: Path, sarif_file: SarifFile, project_root: Path | None) -> list[Finding]:
+    _validate_top(path, sarif_file.data)
+    findings: list[Finding] = []
+    for run in sarif_file.runs:
+        try:
+            findings.extend(_run_findings(path, run, project_root))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            raise ArtifactError(
+                f"{path}: runs[{run.run_index}] is malformed ({type(exc).__name__}: {_one_line(exc)})"
+            ) from None
+    return findings
+
+
+def findings_frame(check: str, findings: list[Finding]) -> pd.DataFrame:
+    return c.frame(
+        FINDING_COLUMNS,
+        {
+            "check": [check] * len(findings),
+            "tool": [f.tool for f in findings],
+            "rule": [f.rule for f in findings],
+            "severity": [f.severity for f in findings],
+            "file": [f.file for f in findings],
+            "line": [f.line for f in findings],
+            "fingerprint": [c.fingerprint(f.tool, f.rule, f.file, f.line, f.message) for f in findings],
+            "message": [f.message for f in findings],
+            "suppressed": [f.suppressed for f in findings],
+        },
+    )
+
+
+def _validate_top(path: Path, document: Any) -> None:
+    if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
+        raise ArtifactError(f"{path}: not a SARIF log (no 'runs' list)")
+    if str(document.get("version", "")) != SARIF_VERSION:
+        raise ArtifactError(f"{path}: SARIF version {document.get('version')!r}, expected {SARIF_VERSION!r}")
+    for index, run in enumerate(document["runs"]):
+        if not isinstance(run, dict):
+            raise ArtifactError(f"{path}: runs[{index}] is not an object")
+
+
+def _run_findings(path: Path, run: SarifRun, project_root: Path | None) -> list[Finding]:
+    tool = run.get_tool_name()
+    if not isinstance(tool, str) or not tool.strip():
+        raise ValueError("tool.driver.name is not a non-empty string")
+    tool = tool.strip().lower()  # "Bandit", "Hadolint": one spelling per tool across runs
+    results = run.get_results()
+    if not isinstance(results, list):
+        # SARIF 3.14.23: absent or null results mean the tool did not produce any: no evidence
+        raise ValueError("results is not a list (the tool produced no results)")
+    rules = _rules(run.run_data)
+    out: list[Finding] = []
+    for index, result in enumerate(results):
+        if not isinstance(result, dict):
+            raise ValueError(f"results[{index}] is not an object")
+        rule_id = _rule_id(result, rules)
+        rule = rules.get(rule_id, {})
+        level = result.get("level") or read_result_severity(result, run.run_data)
+        if level not in _LEVELS:
+            raise ValueError(f"results[{index}].level is {level!r}")
+        file, line = read_result_location(result)
+        out.append(
+            Finding(
+                tool=tool,
+                rule=rule_id,
+                severity=_severity(tool, level, result.get("properties"), rule.get("properties")),
+                file=_relative(file, project_root),
+                line=_line(line),
+                message=c.redact(c.short(_message(result))),
+                suppressed=_suppressed(result.get("suppressions")),
+            )
+        )
+    return out
+
+
+def _rules(run_data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    rules = run_data.get("tool", {}).get("driver", {}).get("rules") or []
+    if not isinstance(rules, list):
+        raise TypeError("tool.driver.rules is not a list")
+    return {str(rule["id"]): rule for rule in rules if isinstance(rule, dict) and "id" in rule}
+
+
+def _rule_id(result: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) -> str:
+    rule_id = result.get("ruleId")
+    if rule_id is None and isinstance(result.get("rule"), dict):
+        rule_id = result["rule"].get("id")
+    if rule_id is None:
+        return ""
+    if not isinstance(rule_id, str):
+        raise TypeError("ruleId is not a string")
+    return rule_id
+
+
+def _severity(tool: str, level: str, *property_bags: object) -> str:
+    """critical..info: a security-severity score (as GitHub reads it), else bandit's own, else level."""
+    for bag in property_bags:
+        if isinstance(bag, dict) and "security-severity" in bag:
+            score = _score(bag["security-severity"])
+            if score is not None:
+                if score >= 9.0:
+                    return "critical"
+                if score >= 7.0:
+                    return "high"
+                if score >= 4.0:
+                    return "medium"
+                return "low"
+    result_properties = property_bags[0]
+    if isinstance(result_properties, dict):
+        bandit = result_properties.get("issue_severity")
+        if isinstance(bandit, str) and bandit.lower() in _BANDIT:
+            return _BANDIT[bandit.lower()]
+    return _LEVELS[level]
+
+
+def _score(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        score = float(value)  # type: ignore[arg-type]  # str or number, as tools write it
+    except (TypeError, ValueError):
+        return None
+    return score if math.isfinite(score) else None
+
+
+def _message(result: Mapping[str, Any]) -> str:
+    message = result.get("message")
+    if message is None:
+        return ""
+    if not isinstance(message, dict):
+        raise TypeError("message is not an object")
+    text = message.get("text", message.get("id", ""))
+    if not isinstance(text, str):
+        raise TypeError("message.text is not a string")
+    return text
+
+
+def _line(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"region.startLine is {value!r}, not an integer")
+    return value
+
+
+def _relative(file: object, project_root: Path | None) -> str:
+    if file is None:
+        return ""
+    if not isinstance(file, str):
+        raise TypeError("the location's uri is not a string")
+    name = file.removeprefix("file://")
+    if project_root is not None:
+        root = str(project_root).rstrip("/") + "/"
+        if name.startswith(root):
+            return name[len(root) :]
+    return name
+
+
+def _suppressed(suppressions: object) -> bool:
+    if suppressions is None:
+        return False
+    if not isinstance(suppressions, list):
+        raise TypeError("suppressions is not a list")
+    # SARIF 3.34.3: a suppression without a status is accepted; a rejected one does not count
+    return any(isinstance(s, dict) and s.get("status", "accepted") != "rejected" for s in suppressions)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
