@@ -1,0 +1,1 @@
+"""Shared helpers for the SMS service tests (fake provider server, builders, clocks)."""
