@@ -70,6 +70,7 @@ class ProjectConfig:
     deps: DepsPolicy = DepsPolicy()
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = DEFAULT_REDIS_URL
+    rubric: str | None = None  # the maturity report's rubric file, relative to root (default: builtin)
     configured: bool = False  # False when nothing was found in pyproject.toml (auto-detected)
 
     def existing(self, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -110,6 +111,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         deps=_deps(reader.sub("deps"), env),
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
+        rubric=reader.optional_string("rubric"),
         configured=bool(table),
     )
     reader.reject_unknown()
