@@ -5,9 +5,11 @@ from __future__ import annotations
 from invoke.collection import Collection
 
 from cimaturity.tasks import ci as ci_tasks
+from cimaturity.tasks import report as report_tasks
 from cimaturity.tasks.checks import check_tasks
 
 ns = Collection()
 ns.add_task(ci_tasks.ci)
+ns.add_task(report_tasks.report)
 for _task in check_tasks():
     ns.add_task(_task)

@@ -1,0 +1,141 @@
+"""The report pipeline's steps, shared by `invoke report` and `scripts/maturity_report.py`:
+gather raw facts -> evaluate the rubric -> render -> write -> publish (GitHub Actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cimaturity.atomic import write_text_atomic
+from cimaturity.config import ConfigError, load_config
+from cimaturity.model import ArtifactError
+from cimaturity.report.charts import Chart, all_charts
+from cimaturity.report.evidence import Evidence
+from cimaturity.report.github import publish
+from cimaturity.report.project import ProjectFacts, gather_project
+from cimaturity.report.render_html import render_html
+from cimaturity.report.render_markdown import render_markdown
+from cimaturity.report.rubric import Rubric, RubricError, load_rubric
+from cimaturity.report.rules import RuleContext
+from cimaturity.report.scoring import Score, ScoreError, score_rubric
+from cimaturity.report.summary import summary_json
+from cimaturity.report.workflows import WorkflowFacts, load_workflows
+
+MARKDOWN = "maturity.md"
+HTML = "maturity.html"
+SUMMARY = "summary.json"
+
+
+class ReportError(Exception):
+    """Bad input for the report (rubric, config, run record); one line naming the file."""
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    project_root: Path
+    reports_dir: Path
+    rubric: Rubric
+    evidence: Evidence
+    workflows: WorkflowFacts
+    project: ProjectFacts
+
+    @property
+    def context(self) -> RuleContext:
+        return RuleContext(workflows=self.workflows, project=self.project, evidence=self.evidence)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    markdown: str
+    html: str
+    summary: dict[str, Any]
+    charts: tuple[Chart, ...]
+
+
+def resolve_rubric(project_root: Path, explicit: str | None) -> Path | None:
+    """`--rubric` wins; else `[tool.cimaturity] rubric`; else the builtin rubric (None)."""
+    if explicit:
+        return Path(explicit).resolve()
+    try:
+        configured = load_config(project_root).rubric
+    except ConfigError as exc:
+        raise ReportError(str(exc)) from None
+    return (project_root / configured).resolve() if configured else None
+
+
+def load_run_evidence(reports_dir: Path, project_root: Path) -> Evidence:
+    from cimaturity.report.loaders import load_evidence  # the loaders' engineer owns this package
+
+    try:
+        return load_evidence(reports_dir, project_root)
+    except ArtifactError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def gather(
+    project: str | Path = ".", artifacts: str | Path | None = None, rubric: str | None = None
+) -> ReportInputs:
+    project_root = Path(project).resolve()
+    if not project_root.is_dir():
+        raise ReportError(f"{project_root}: project folder does not exist")
+    reports_dir = Path(artifacts).resolve() if artifacts else project_root / "reports"
+    try:
+        loaded_rubric = load_rubric(resolve_rubric(project_root, rubric))
+    except RubricError as exc:
+        raise ReportError(str(exc)) from None
+    return ReportInputs(
+        project_root=project_root,
+        reports_dir=reports_dir,
+        rubric=loaded_rubric,
+        evidence=load_run_evidence(reports_dir, project_root),
+        workflows=load_workflows(project_root),
+        project=gather_project(project_root),
+    )
+
+
+def evaluate(inputs: ReportInputs) -> Score:
+    try:
+        return score_rubric(inputs.rubric, inputs.context)
+    except ScoreError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def render(inputs: ReportInputs, score: Score) -> RenderedReport:
+    charts = all_charts(score, inputs.evidence)
+    return RenderedReport(
+        markdown=render_markdown(score, inputs.evidence, inputs.workflows),
+        html=render_html(score, inputs.evidence, inputs.workflows, charts),
+        summary=summary_json(score, inputs.evidence),
+        charts=charts,
+    )
+
+
+def write(rendered: RenderedReport, reports_dir: Path) -> tuple[Path, Path, Path]:
+    """Everything is rendered before the first write; each write is atomic."""
+    import json
+
+    paths = (reports_dir / MARKDOWN, reports_dir / HTML, reports_dir / SUMMARY)
+    write_text_atomic(paths[0], rendered.markdown)
+    write_text_atomic(paths[1], rendered.html)
+    write_text_atomic(paths[2], json.dumps(rendered.summary, indent=2) + "\n")
+    return paths
+
+
+def publish_github(rendered: RenderedReport, inputs: ReportInputs, env: Mapping[str, str]) -> list[str]:
+    return publish(rendered.markdown, inputs.evidence, env)
+
+
+def run_report(
+    project: str | Path = ".",
+    artifacts: str | Path | None = None,
+    rubric: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[Score, tuple[Path, Path, Path], list[str]]:
+    """The whole report in one call (what `invoke report` does)."""
+    inputs = gather(project, artifacts, rubric)
+    score = evaluate(inputs)
+    rendered = render(inputs, score)
+    paths = write(rendered, inputs.reports_dir)
+    return score, paths, publish_github(rendered, inputs, env or {})

@@ -1,0 +1,631 @@
+"""Evidence rules: small questions about workflow facts, project facts and run evidence.
+
+Each rule is a function `(RuleContext, Params) -> RuleOutcome` registered in `RULES` with the
+parameters it accepts (validated when the rubric loads). Rules never read files and never score:
+they say met / partial (with a fraction) / unmet / no evidence / not applicable, and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import yaml
+
+from cimaturity.report.evidence import Evidence
+from cimaturity.report.project import ProjectFacts
+from cimaturity.report.workflows import Job, Step, WorkflowFacts
+
+
+class RuleStatus(StrEnum):
+    MET = "met"
+    PARTIAL = "partial"
+    UNMET = "unmet"
+    NO_EVIDENCE = "no evidence"
+    NOT_APPLICABLE = "not applicable"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    status: RuleStatus
+    fraction: float  # share of the criterion's points this rule allows, 0..1
+    evidence: str  # what was seen
+    missing: str = ""  # what would be needed for full credit (empty when met)
+
+    @classmethod
+    def met(cls, evidence: str) -> RuleOutcome:
+        return cls(RuleStatus.MET, 1.0, evidence)
+
+    @classmethod
+    def unmet(cls, evidence: str, missing: str) -> RuleOutcome:
+        return cls(RuleStatus.UNMET, 0.0, evidence, missing)
+
+    @classmethod
+    def partial(cls, fraction: float, evidence: str, missing: str) -> RuleOutcome:
+        fraction = max(0.0, min(1.0, fraction))
+        if fraction >= 1.0:
+            return cls.met(evidence)
+        if fraction <= 0.0:
+            return cls.unmet(evidence, missing)
+        return cls(RuleStatus.PARTIAL, fraction, evidence, missing)
+
+    @classmethod
+    def no_evidence(cls, evidence: str, missing: str) -> RuleOutcome:
+        return cls(RuleStatus.NO_EVIDENCE, 0.0, evidence, missing)
+
+    @classmethod
+    def not_applicable(cls, reason: str) -> RuleOutcome:
+        return cls(RuleStatus.NOT_APPLICABLE, 1.0, reason)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    workflows: WorkflowFacts
+    project: ProjectFacts
+    evidence: Evidence
+
+
+ParamValue = str | float | bool | tuple[str, ...]
+
+
+class ParamKind(StrEnum):
+    STR = "string"
+    NUMBER = "number"
+    BOOL = "boolean"
+    STR_LIST = "list of strings"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    kind: ParamKind
+    default: ParamValue | None = None  # None: required
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated parameters of one rule use (types checked when the rubric was loaded)."""
+
+    values: Mapping[str, ParamValue]
+
+    def text(self, key: str) -> str:
+        value = self.values[key]
+        assert isinstance(value, str)  # noqa: S101  # validated at load; a failure is a bug here
+        return value
+
+    def number(self, key: str) -> float:
+        value = self.values[key]
+        assert isinstance(value, float)  # noqa: S101
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.values[key]
+        assert isinstance(value, bool)  # noqa: S101
+        return value
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        value = self.values[key]
+        assert isinstance(value, tuple)  # noqa: S101
+        return value
+
+
+RuleFn = Callable[[RuleContext, Params], RuleOutcome]
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    fn: RuleFn
+    params: Mapping[str, ParamSpec]
+
+
+RULES: dict[str, RuleDef] = {}
+
+
+def rule(**params: ParamSpec) -> Callable[[RuleFn], RuleFn]:
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[fn.__name__] = RuleDef(fn, params)
+        return fn
+
+    return register
+
+
+def _s(default: str | None = None) -> ParamSpec:
+    return ParamSpec(ParamKind.STR, default)
+
+
+def _n(default: float | None = None) -> ParamSpec:
+    return ParamSpec(ParamKind.NUMBER, default)
+
+
+def _list(default: tuple[str, ...] | None = None) -> ParamSpec:
+    return ParamSpec(ParamKind.STR_LIST, default)
+
+
+def _b(default: bool | None = None) -> ParamSpec:
+    return ParamSpec(ParamKind.BOOL, default)
+
+
+# --- helpers over workflow facts ------------------------------------------------------------
+
+
+def _matches(text: str, patterns: tuple[str, ...]) -> bool:
+    return any(re.search(pattern, text, re.IGNORECASE) for pattern in patterns)
+
+
+def _matching_steps(workflows: WorkflowFacts, patterns: tuple[str, ...]) -> list[tuple[Job, Step]]:
+    return [(job, step) for job in workflows.jobs for step in job.steps if _matches(step.text, patterns)]
+
+
+def _where(job: Job, step: Step) -> str:
+    line = f":{step.line}" if step.line else ""
+    return f"{job.file}{line} job `{job.id}` step “{step.name[:60]}”"
+
+
+def _soft(job: Job, step: Step) -> tuple[str, ...]:
+    return (("job continue-on-error: true",) if job.continue_on_error else ()) + step.soft_reasons
+
+
+def _workflow_unreadable(ctx: RuleContext) -> RuleOutcome | None:
+    if ctx.workflows.problems and not ctx.workflows.jobs:
+        return RuleOutcome.no_evidence(
+            "; ".join(ctx.workflows.problems), "readable workflow files under .github/workflows/"
+        )
+    if not ctx.workflows.files:
+        return RuleOutcome.unmet("no workflow files in .github/workflows/", "a GitHub Actions workflow")
+    return None
+
+
+# --- workflow rules -------------------------------------------------------------------------
+
+
+@rule(events=_list(("push", "pull_request")))
+def triggers(ctx: RuleContext, params: Params) -> RuleOutcome:
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    wanted = params.strs("events")
+    missing = [event for event in wanted if event not in ctx.workflows.triggers]
+    seen = ", ".join(sorted(ctx.workflows.triggers)) or "none"
+    if missing:
+        return RuleOutcome.unmet(f"workflow triggers: {seen}", f"run on {', '.join(missing)}")
+    return RuleOutcome.met(f"workflows run on {seen}")
+
+
+@rule(patterns=_list(), label=_s(), soft_credit=_n(0.0))
+def workflow_step(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """A step matching one of `patterns` exists and fails its job when it fails."""
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    label = params.text("label")
+    found = _matching_steps(ctx.workflows, params.strs("patterns"))
+    if not found:
+        return RuleOutcome.unmet(f"no {label} step in the workflows", f"a blocking {label} step in CI")
+    hard = [(job, step) for job, step in found if not _soft(job, step)]
+    if hard:
+        return RuleOutcome.met(f"{label}: {_where(*hard[0])}")
+    job, step = found[0]
+    reasons = ", ".join(_soft(job, step))
+    return RuleOutcome.partial(
+        params.number("soft_credit"),
+        f"{label} runs but cannot fail the build ({reasons}) at {_where(job, step)}",
+        f"remove {reasons} from the {label} step",
+    )
+
+
+@rule(patterns=_list(), soft_credit=_n(0.0))
+def workflow_steps_all_hard(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Every pattern matches at least one step, and no matching step is soft."""
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    absent = [p for p in params.strs("patterns") if not _matching_steps(ctx.workflows, (p,))]
+    soft = [
+        f"{_where(job, step)} ({', '.join(_soft(job, step))})"
+        for job, step in _matching_steps(ctx.workflows, params.strs("patterns"))
+        if _soft(job, step)
+    ]
+    if absent:
+        return RuleOutcome.unmet(
+            f"no step matching {', '.join(absent)}", f"add blocking steps for {', '.join(absent)}"
+        )
+    if soft:
+        return RuleOutcome.partial(
+            params.number("soft_credit"),
+            f"{len(soft)} soft-failing step(s): " + "; ".join(soft),
+            "remove continue-on-error / --exit-zero / || true from: " + "; ".join(soft),
+        )
+    return RuleOutcome.met(f"every step matching {', '.join(params.strs('patterns'))} blocks on failure")
+
+
+@rule(services=_list(), patterns=_list(), label=_s())
+def job_with_services(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """A job declares the service containers and runs a matching, blocking step."""
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    wanted = set(params.strs("services"))
+    label = params.text("label")
+    candidates = [job for job in ctx.workflows.jobs if wanted <= set(job.services)]
+    for job in candidates:
+        steps = [s for s in job.steps if _matches(s.text, params.strs("patterns")) and not _soft(job, s)]
+        if steps:
+            return RuleOutcome.met(
+                f"{label}: {_where(job, steps[0])} with services {', '.join(job.services)}"
+            )
+    services = ", ".join(sorted(wanted))
+    if candidates:
+        return RuleOutcome.unmet(
+            f"job `{candidates[0].id}` has {services} but no blocking {label} step",
+            f"run the {label} suite in that job",
+        )
+    return RuleOutcome.unmet(
+        f"no job declares services {services}", f"a {label} job with {services} services"
+    )
+
+
+@rule(environment=_s(), label=_s())
+def job_environment(ctx: RuleContext, params: Params) -> RuleOutcome:
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    wanted = params.text("environment").lower()
+    for job in ctx.workflows.jobs:
+        if job.environment is not None and wanted in job.environment.lower():
+            return RuleOutcome.met(f"job `{job.id}` deploys to environment `{job.environment}`")
+    return RuleOutcome.unmet(
+        f"no job uses a `{wanted}` environment", f"a {params.text('label')} job with `environment: {wanted}`"
+    )
+
+
+@rule(scanners=_list())
+def secrets_history(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """A blocking secrets scanner in a job that checks out the full history (fetch-depth: 0)."""
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    shallow: list[str] = []
+    for job in ctx.workflows.jobs:
+        scanners = [s for s in job.steps if _matches(s.text, params.strs("scanners")) and not _soft(job, s)]
+        if not scanners:
+            continue
+        full = any(s.uses and "checkout" in s.uses and s.with_.get("fetch-depth") == "0" for s in job.steps)
+        if full:
+            return RuleOutcome.met(f"{_where(job, scanners[0])} over full history (fetch-depth: 0)")
+        shallow.append(job.id)
+    if shallow:
+        return RuleOutcome.partial(
+            0.5,
+            f"secrets scanner in job `{shallow[0]}` sees a shallow clone only",
+            "set `fetch-depth: 0` on actions/checkout so the whole history is scanned",
+        )
+    return RuleOutcome.unmet("no blocking secrets scanner in the workflows", "a secrets-scan job (Task 3.4)")
+
+
+_LOOP = re.compile(r"\bfor\s+\w+\s+in\b|\bwhile\b|--retry\s+\d+|until\b", re.IGNORECASE)
+_RETRIES = re.compile(r"\{1\.\.(\d+)\}|--retry\s+(\d+)|seq\s+(?:1\s+)?(\d+)|range\((\d+)\)")
+_BARE_SLEEP = re.compile(r"^\s*sleep\s+(\d+)\s*$", re.MULTILINE)
+_TIMING = re.compile(r"time_total|--max-time|response[ _-]time|-m\s+\d+", re.IGNORECASE)
+
+
+@rule(min_retries=_n(10), max_bare_sleep_s=_n(15))
+def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Deploy jobs poll health with enough retries, do not just sleep, and bound response time."""
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    deploys = [job for job in ctx.workflows.jobs if job.environment or "deploy" in job.id.lower()]
+    if not deploys:
+        return RuleOutcome.unmet("no deployment job", "a deploy job with health-check polling (Task 2.4)")
+    text = "\n".join(step.run or "" for job in deploys for step in job.steps)
+    retries = max((int(next(g for g in m.groups() if g)) for m in _RETRIES.finditer(text)), default=0)
+    sleeps = [int(m.group(1)) for m in _BARE_SLEEP.finditer(text)]
+    long_sleeps = [s for s in sleeps if s > params.number("max_bare_sleep_s")]
+    parts = {
+        f"polls health with >= {params.number('min_retries'):.0f} retries (found {retries})": bool(
+            _LOOP.search(text) and retries >= params.number("min_retries")
+        ),
+        "no fixed sleep standing in for a deployment status check": not long_sleeps,
+        "checks response time": bool(_TIMING.search(text)),
+    }
+    done = [name for name, ok in parts.items() if ok]
+    missing = [name for name, ok in parts.items() if not ok]
+    jobs = ", ".join(f"`{job.id}`" for job in deploys)
+    if long_sleeps:
+        missing[missing.index("no fixed sleep standing in for a deployment status check")] = (
+            f"replace `sleep {long_sleeps[0]}` with deployment status polling"
+        )
+    return RuleOutcome.partial(
+        len(done) / len(parts),
+        f"deploy job(s) {jobs}: " + ("; ".join(done) if done else "no health-check practice found"),
+        "; ".join(missing),
+    )
+
+
+# --- project rules ---------------------------------------------------------------------------
+
+
+@rule(paths=_list(), label=_s())
+def any_file(ctx: RuleContext, params: Params) -> RuleOutcome:
+    present = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    if present:
+        return RuleOutcome.met(f"{params.text('label')}: `{present[0]}`")
+    return RuleOutcome.unmet(
+        f"no {params.text('label')} ({', '.join(params.strs('paths'))})", f"add {params.strs('paths')[0]}"
+    )
+
+
+@rule(paths=_list(), reason=_s())
+def requires_file(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Not applicable when none of `paths` exists (e.g. no Dockerfile: nothing to scan)."""
+    present = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    if present:
+        return RuleOutcome.met(f"applies: `{present[0]}` exists")
+    return RuleOutcome.not_applicable(params.text("reason"))
+
+
+@rule(packages=_list(), paths=_list(()), reason=_s())
+def requires_dependency(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Not applicable unless the project depends on one of `packages` or has one of `paths`."""
+    deps = sorted(ctx.project.dependencies & {p.lower() for p in params.strs("packages")})
+    paths = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    if deps or paths:
+        return RuleOutcome.met(f"applies: {', '.join([*deps, *paths])}")
+    return RuleOutcome.not_applicable(params.text("reason"))
+
+
+def _required_checks(text: str, name: str) -> list[str]:
+    if name.endswith((".yml", ".yaml")):
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return []
+        found: list[str] = []
+        branches = document.get("branches", []) if isinstance(document, dict) else []
+        for branch in branches if isinstance(branches, list) else []:
+            protection = branch.get("protection", {}) if isinstance(branch, dict) else {}
+            checks = (protection or {}).get("required_status_checks", {}) or {}
+            found.extend(str(c) for c in checks.get("contexts", []) or [])
+        return found
+    return [line.strip("-* `\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@rule(paths=_list())
+def required_checks_declared(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """A committed list of required status checks, each naming a job that exists.
+
+    Branch protection itself lives in GitHub settings, which a run cannot read; we accept the
+    declared list (e.g. `.github/settings.yml` of the Settings app, which applies it) as evidence.
+    """
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    source = next((p for p in params.strs("paths") if p in ctx.project.texts), None)
+    if source is None:
+        return RuleOutcome.unmet(
+            "no declared required-checks list", f"declare required status checks in {params.strs('paths')[0]}"
+        )
+    names = _required_checks(ctx.project.texts[source], source)
+    if not names:
+        return RuleOutcome.unmet(f"`{source}` lists no required checks", "list the required status checks")
+    known = {job.id for job in ctx.workflows.jobs} | {job.name for job in ctx.workflows.jobs}
+    unknown = [name for name in names if name.split(" (")[0] not in known]
+    if unknown:
+        return RuleOutcome.partial(
+            (len(names) - len(unknown)) / len(names) * 0.5,
+            f"`{source}` requires {len(names)} check(s); no job named {', '.join(unknown)}",
+            f"make every required check a real job (missing: {', '.join(unknown)})",
+        )
+    return RuleOutcome.met(f"`{source}` requires {len(names)} check(s), all of them real jobs")
+
+
+_MENTION = re.compile(r"`([A-Za-z0-9][A-Za-z0-9_-]*)`|^#+\s*([A-Za-z0-9][A-Za-z0-9_-]*)\s*$", re.MULTILINE)
+
+
+@rule(paths=_list(), known_jobs=_list())
+def docs_match_jobs(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """The workflow documentation names every job, and no job that does not exist.
+
+    A name counts as a job mention when it is in backticks or a heading and is either a real job
+    id or one of `known_jobs` (the plan's job names), so prose words are not mistaken for jobs.
+    """
+    if (problem := _workflow_unreadable(ctx)) is not None:
+        return problem
+    docs = [p for p in params.strs("paths") if p in ctx.project.texts]
+    if not docs:
+        return RuleOutcome.unmet(
+            "no workflow documentation", f"document the jobs in {params.strs('paths')[0]}"
+        )
+    real = ctx.workflows.job_ids
+    vocabulary = real | set(params.strs("known_jobs"))
+    mentioned: set[str] = set()
+    for doc in docs:
+        for match in _MENTION.finditer(ctx.project.texts[doc]):
+            token = match.group(1) or match.group(2)
+            if token in vocabulary:
+                mentioned.add(token)
+    phantom = sorted(mentioned - real)
+    undocumented = sorted(real - mentioned)
+    accurate = len(mentioned & real)
+    fraction = accurate / (len(mentioned | real) or 1)
+    where = ", ".join(f"`{d}`" for d in docs)
+    if not phantom and not undocumented:
+        return RuleOutcome.met(f"{where} documents all {len(real)} job(s) and no others")
+    problems = []
+    if phantom:
+        problems.append(f"documents job(s) that do not exist: {', '.join(phantom)}")
+    if undocumented:
+        problems.append(f"leaves out: {', '.join(undocumented)}")
+    return RuleOutcome.partial(fraction, f"{where} " + "; ".join(problems), "make the docs match the jobs")
+
+
+# --- run evidence rules ----------------------------------------------------------------------
+
+
+def _problem(ctx: RuleContext, check: str) -> RuleOutcome | None:
+    problems = ctx.evidence.problems_for(check)
+    if problems:
+        return RuleOutcome.no_evidence(
+            "; ".join(problem.message for problem in problems),
+            f"a readable artifact from the `{check}` check",
+        )
+    return None
+
+
+def _reason(ctx: RuleContext, check: str) -> str:
+    rows = ctx.evidence.checks.loc[ctx.evidence.checks["name"] == check, "reason"]
+    return "" if rows.empty else str(rows.iloc[0])
+
+
+@rule(check=_s(), skipped_credit=_n(0.0), workflow_patterns=_list(()))
+def check_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """The check's gate passed in this run. A skipped check may earn `skipped_credit` when a
+    blocking workflow step matching `workflow_patterns` runs it where it can (e.g. Trivy in CI)."""
+    check = params.text("check")
+    if (problem := _problem(ctx, check)) is not None:
+        return problem
+    status = ctx.evidence.check_status(check)
+    reason = _reason(ctx, check)
+    if status is None:
+        return RuleOutcome.no_evidence(
+            f"`{check}` was not part of this run", f"run `invoke ci --only {check}`"
+        )
+    if status == "passed":
+        return RuleOutcome.met(f"`{check}` passed: {reason}")
+    if status == "failed":
+        return RuleOutcome.unmet(f"`{check}` failed: {reason}", f"make the `{check}` gate pass")
+    if status == "skipped":
+        patterns = params.strs("workflow_patterns")
+        credit = params.number("skipped_credit")
+        declared = [
+            (job, step)
+            for job, step in (_matching_steps(ctx.workflows, patterns) if patterns else [])
+            if not _soft(job, step)
+        ]
+        if declared and credit > 0:
+            return RuleOutcome.partial(
+                credit,
+                f"`{check}` skipped here ({reason}); workflow declares it at {_where(*declared[0])} "
+                "- workflow evidence only, no result seen",
+                f"a passing `{check}` result (run it where the tool exists and keep its artifact)",
+            )
+        return RuleOutcome.no_evidence(f"`{check}` skipped: {reason}", f"a `{check}` result")
+    return RuleOutcome.no_evidence(f"`{check}` errored: {reason}", f"fix the `{check}` check so it can run")
+
+
+@rule(check=_s())
+def check_ran(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """The check's tool ran to completion (its gate passed or failed on real results)."""
+    check = params.text("check")
+    if (problem := _problem(ctx, check)) is not None:
+        return problem
+    status = ctx.evidence.check_status(check)
+    if status in ("passed", "failed"):
+        return RuleOutcome.met(f"`{check}` ran ({status}): {_reason(ctx, check)}")
+    if status is None:
+        return RuleOutcome.no_evidence(
+            f"`{check}` was not part of this run", f"run `invoke ci --only {check}`"
+        )
+    return RuleOutcome.no_evidence(f"`{check}` {status}: {_reason(ctx, check)}", f"a `{check}` result")
+
+
+@rule(check=_s(), min_tests=_n(1))
+def tests_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
+    check = params.text("check")
+    if (problem := _problem(ctx, check)) is not None:
+        return problem
+    tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == check]
+    if tests.empty:
+        return RuleOutcome.no_evidence(
+            f"no JUnit results from `{check}`", f"JUnit XML from the `{check}` suite"
+        )
+    counts = tests["status"].value_counts()
+    passed = int(counts.get("passed", 0))
+    broken = int(counts.get("failed", 0)) + int(counts.get("error", 0))
+    summary = f"{passed} passed, {broken} failed, {int(counts.get('skipped', 0))} skipped ({check})"
+    if broken:
+        return RuleOutcome.unmet(summary, f"fix the failing `{check}` tests")
+    if passed < params.number("min_tests"):
+        return RuleOutcome.unmet(
+            summary, f"at least {params.number('min_tests'):.0f} passing `{check}` test(s)"
+        )
+    return RuleOutcome.met(summary)
+
+
+@rule(target=_n(70.0))
+def coverage_at_least(ctx: RuleContext, params: Params) -> RuleOutcome:
+    if (problem := _problem(ctx, "test")) is not None:
+        return problem
+    percent = ctx.evidence.coverage_percent
+    target = params.number("target")
+    if percent is None:
+        return RuleOutcome.no_evidence(
+            "no coverage report in this run", "coverage JSON from the `test` check"
+        )
+    summary = f"coverage {percent:.1f}% (target {target:.0f}%)"
+    return RuleOutcome.partial(
+        percent / target, summary, f"raise coverage from {percent:.1f}% to {target:.0f}%"
+    )
+
+
+@rule(p95_ms=_n(500.0), p99_ms=_n(1000.0))
+def performance_within(ctx: RuleContext, params: Params) -> RuleOutcome:
+    if (problem := _problem(ctx, "performance")) is not None:
+        return problem
+    frame = ctx.evidence.performance
+    rows = frame.loc[frame["name"] == "Aggregated"]
+    if rows.empty:
+        return RuleOutcome.no_evidence(
+            "no load-test results", "Locust stats CSV from the `performance` check"
+        )
+    row = rows.iloc[0]
+    p95, p99 = float(row["p95_ms"]), float(row["p99_ms"])
+    failures = int(row["failures"])
+    summary = f"{int(row['requests'])} requests, {failures} failed, p95 {p95:.0f} ms, p99 {p99:.0f} ms"
+    over = []
+    if p95 > params.number("p95_ms"):
+        over.append(f"p95 {p95:.0f} > {params.number('p95_ms'):.0f} ms")
+    if p99 > params.number("p99_ms"):
+        over.append(f"p99 {p99:.0f} > {params.number('p99_ms'):.0f} ms")
+    if failures:
+        over.append(f"{failures} failed request(s)")
+    if over:
+        return RuleOutcome.unmet(summary, "bring the load test within thresholds: " + ", ".join(over))
+    return RuleOutcome.met(summary)
+
+
+def _suppression_count(evidence: Evidence, kind: str) -> int:
+    rows = evidence.suppressions.loc[evidence.suppressions["kind"] == kind, "count"]
+    return int(rows.sum()) if not rows.empty else 0
+
+
+@rule(kinds=_list(), max=_n(), cap=_n(0.5))
+def suppressions_at_most(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Suppressions are shown; more than `max` caps the criterion at `cap` of its points, so
+    silencing findings can never raise a score above what the unsilenced code would earn."""
+    counts = {kind: _suppression_count(ctx.evidence, kind) for kind in params.strs("kinds")}
+    total = sum(counts.values())
+    shown = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+    limit = params.number("max")
+    if total > limit:
+        return RuleOutcome.partial(
+            params.number("cap"),
+            f"suppressions: {shown} (over {limit:.0f})",
+            f"review suppressions ({shown})",
+        )
+    return RuleOutcome.met(f"suppressions: {shown} (at most {limit:.0f} allowed)")
+
+
+@rule(check=_s(), max_fraction=_n(0.1), cap=_n(0.5))
+def skipped_tests_at_most(ctx: RuleContext, params: Params) -> RuleOutcome:
+    tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == params.text("check")]
+    skipped = int((tests["status"] == "skipped").sum())
+    share = skipped / len(tests) if len(tests) else 0.0
+    if share > params.number("max_fraction"):
+        return RuleOutcome.partial(
+            params.number("cap"),
+            f"{skipped} of {len(tests)} tests skipped ({share:.0%})",
+            "un-skip or delete skipped tests",
+        )
+    return RuleOutcome.met(f"{skipped} of {len(tests)} tests skipped")
+
+
+@rule()
+def local_run_recorded(ctx: RuleContext, params: Params) -> RuleOutcome:
+    run = ctx.evidence.run
+    if run is None:
+        return RuleOutcome.no_evidence("no run.json", "run the checks locally (`invoke ci`)")
+    return RuleOutcome.met(f"local run {run.run_id} recorded ({run.profile} profile, {run.duration_s:.0f} s)")

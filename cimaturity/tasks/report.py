@@ -1,0 +1,35 @@
+"""`invoke report`: score the run's evidence against the rubric; write maturity.md/.html, summary.json."""
+
+from __future__ import annotations
+
+import os
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from cimaturity.report.pipeline import ReportError, run_report
+
+
+@task(
+    help={
+        "project": "the repository whose workflows and files are judged (default: this one)",
+        "artifacts": "the reports folder holding run.json and artifacts/ (default: PROJECT/reports)",
+        "rubric": "a rubric TOML file (default: [tool.cimaturity] rubric, else the builtin rubric)",
+    }
+)
+def report(c: Context, project: str = ".", artifacts: str = "", rubric: str = "") -> None:
+    """Write the CI/CD maturity report (Markdown, HTML, summary.json) from a run's artifacts.
+
+    In GitHub Actions it also appends the Markdown to $GITHUB_STEP_SUMMARY and prints ::error
+    annotations for findings of failed gates.
+    """
+    try:
+        score, paths, annotations = run_report(project, artifacts or None, rubric or None, os.environ)
+    except ReportError as exc:
+        raise Exit(f"cimaturity report: {exc}", code=2) from None
+    for line in annotations:
+        print(line)
+    print(f"maturity score: {score.score:.1f}/10 ({score.points:.1f} of {score.max_points:.1f} points)")
+    for path in paths:
+        print(f"wrote {path}")
