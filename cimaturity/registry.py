@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
+from cimaturity.checks.sast import SAST
+from cimaturity.checks.sbom import SBOM_CHECK
+from cimaturity.checks.secrets import SECRETS
 from cimaturity.checks.typecheck import TYPECHECK
 from cimaturity.checks.unit_tests import TEST
 from cimaturity.model import Check
 
-CHECKS: tuple[Check, ...] = (LINT, TYPECHECK, TEST, DOCKERFILE)
+CHECKS: tuple[Check, ...] = (LINT, TYPECHECK, TEST, DOCKERFILE, SAST, DEPS, SECRETS, SBOM_CHECK)
 
 
 def by_name(name: str) -> Check:

@@ -1,0 +1,139 @@
+"""sast: bandit over the source paths, as SARIF. Gate: no finding at MEDIUM severity or above.
+
+bandit exits 0 on a missing path and on files it cannot parse (upstream #575, #1326), so the
+gate reads the SARIF's tool notifications and turns any skipped file into `error`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.sarif import SarifResult, expect_tool, read_sarif
+
+SARIF = "bandit.sarif"
+SEVERITIES = ("UNDEFINED", "LOW", "MEDIUM", "HIGH")
+GATE_SEVERITY = "MEDIUM"
+
+
+@dataclass(frozen=True)
+class BanditRun:
+    """What one bandit SARIF says: results, files it could not scan, and suppressions."""
+
+    results: tuple[SarifResult, ...]
+    skipped: tuple[tuple[str, str], ...]  # (file, bandit's reason)
+    nosec: int  # results hidden by `# nosec`, as bandit counts them
+
+
+def _paths(ctx: CheckContext) -> tuple[str, ...]:
+    return ctx.config.existing(ctx.config.source_paths)
+
+
+def _not_applicable(ctx: CheckContext) -> str | None:
+    if _paths(ctx):
+        return None
+    return f"not applicable: none of the source paths exist ({', '.join(ctx.config.source_paths)})"
+
+
+def _commands(ctx: CheckContext) -> list[Command]:
+    # bandit exits 1 when it reports findings; the gate judges them from the SARIF.
+    return [
+        Command(
+            ("bandit", "-r", *_paths(ctx), "-f", "sarif", "-o", str(ctx.artifact(SARIF))),
+            ok_exit_codes=frozenset({0, 1}),
+        )
+    ]
+
+
+def severity(result: SarifResult) -> str:
+    return str(result.properties.get("issue_severity", "UNDEFINED")).upper()
+
+
+def at_or_above(level: str, threshold: str = GATE_SEVERITY) -> bool:
+    rank = {name: index for index, name in enumerate(SEVERITIES)}
+    return rank.get(level, rank["HIGH"]) >= rank[threshold]  # an unknown severity counts as high
+
+
+def load_bandit(path: Path) -> BanditRun:
+    """Parse bandit's SARIF; raises ArtifactError naming the file when it is not bandit's SARIF."""
+    results = read_sarif(path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    runs = document["runs"]
+    if not runs:
+        raise ArtifactError(f"{path}: SARIF has no runs")
+    for run in runs:
+        expect_tool(path, str(run["tool"]["driver"]["name"]), "bandit")
+    skipped: list[tuple[str, str]] = []
+    nosec = 0
+    for run in runs:
+        for invocation in run.get("invocations") or []:
+            skipped.extend(_notifications(invocation))
+        totals = ((run.get("properties") or {}).get("metrics") or {}).get("_totals") or {}
+        nosec += int(totals.get("nosec", 0)) + int(totals.get("skipped_tests", 0))
+    return BanditRun(tuple(results), tuple(skipped), nosec)
+
+
+def _notifications(invocation: dict[str, Any]) -> list[tuple[str, str]]:
+    """Error-level tool notifications: bandit's record of a path it skipped or could not parse."""
+    skipped = []
+    for key in ("toolConfigurationNotifications", "toolExecutionNotifications"):
+        for note in invocation.get(key) or []:
+            if str(note.get("level", "error")) != "error":
+                continue
+            text = str((note.get("message") or {}).get("text", "unknown reason"))
+            locations = note.get("locations") or [{}]
+            uri = locations[0].get("physicalLocation", {}).get("artifactLocation", {}).get("uri", "?")
+            skipped.append((str(uri), text))
+    if invocation.get("executionSuccessful") is False and not skipped:
+        skipped.append(("?", "bandit reported executionSuccessful=false"))
+    return skipped
+
+
+def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
+    run = load_bandit(ctx.artifact(SARIF))
+    blocking = [result for result in run.results if at_or_above(severity(result))]
+    metrics = {
+        "findings": float(len(run.results)),
+        "blocking_findings": float(len(blocking)),
+        "skipped_files": float(len(run.skipped)),
+        "suppressions_nosec": float(run.nosec),
+        **{
+            f"severity_{level.lower()}": float(sum(severity(r) == level for r in run.results))
+            for level in SEVERITIES
+        },
+    }
+    if run.skipped:
+        file, why = run.skipped[0]
+        return Verdict.error(
+            f"bandit could not scan {len(run.skipped)} file(s), first: {file}: {why}", **metrics
+        )
+    if blocking:
+        first = blocking[0]
+        return Verdict.failed(
+            f"{len(blocking)} bandit finding(s) at {GATE_SEVERITY} or above, first: "
+            f"{first.rule_id} ({severity(first)}) {first.file}:{first.line}",
+            **metrics,
+        )
+    return Verdict.passed(
+        f"no finding at {GATE_SEVERITY}+ in {len(_paths(ctx))} path(s) "
+        f"({len(run.results)} below {GATE_SEVERITY}, {run.nosec} hidden by # nosec)",
+        **metrics,
+    )
+
+
+SAST = Check(
+    name="sast",
+    stage=Stage.SECURITY,
+    summary="bandit (SARIF) over the source paths; gate: no finding at MEDIUM severity or above",
+    commands=_commands,
+    artifacts=(SARIF,),
+    gate=_gate,
+    tools=("bandit",),
+    not_applicable=_not_applicable,
+    version_argv=("bandit", "--version"),
+    timeout_s=300.0,
+)

