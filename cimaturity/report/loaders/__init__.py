@@ -70,18 +70,21 @@ def load_evidence(reports_dir: Path, project_root: Path | None = None) -> Eviden
     Raises ArtifactError when `run.json` itself is missing or invalid: nothing to go on.
     """
     run = load_run(reports_dir / RUN_FILE)
+    project_root = project_root.resolve() if project_root is not None else None
+    # file paths in findings are made relative to where the tools ran
+    tools_root = project_root or Path(run.info.project)
     got = _Collected()
     for check in run.checks:
         for relative in check.artifacts:
             path = reports_dir / relative
             try:
-                _load_artifact(path, check, got, project_root)
+                _load_artifact(path, check, got, tools_root)
             except ArtifactError as exc:
                 got.problems.append(ev.ArtifactProblem(check.name, relative, str(exc)))
     return _evidence(run, got, project_root)
 
 
-def _load_artifact(path: Path, check: CheckEntry, got: _Collected, project_root: Path | None) -> None:
+def _load_artifact(path: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".sarif":
         _add_sarif(got, load_sarif(path, check.name, project_root))
@@ -117,14 +120,15 @@ def _xml_root(path: Path) -> str:
 _PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False}
 
 
-def _load_json(path: Path, check: CheckEntry, got: _Collected, project_root: Path | None) -> None:
+def _load_json(path: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
     document = c.read_json(path, "JSON")
     handlers: tuple[tuple[Callable[[Any], bool], Callable[[], None]], ...] = (
         (is_sarif, lambda: _add_sarif(got, sarif_from_document(path, document, check.name, project_root))),
         (is_coverage_json, lambda: _add_coverage(got, path, document)),
         (is_deps_summary, lambda: _add_deps(got, path, document, check)),
-        (is_pip_audit, lambda: _add_audit(got, path, document)),
+        # before pip-audit: a CycloneDX BOM has a "dependencies" list too
         (is_cyclonedx, lambda: got.licenses.append(cyclonedx_from_document(path, document).licenses)),
+        (is_pip_audit, lambda: _add_audit(got, path, document)),
         (is_pip_licenses, lambda: got.licenses.append(pip_licenses_from_document(path, document))),
     )
     for matches, handle in handlers:
