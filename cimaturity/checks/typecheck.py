@@ -75,9 +75,9 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         "suppressions": float(suppressions),
     }
     if errors:
-        first = _ERROR_LINE.search(broken[0].text)
-        where = broken[0].file or broken[0].name
-        line = broken[0].text[first.start() :].splitlines()[0] if first else where
+        case = min(broken, key=lambda item: item.file or item.name)  # mypy's file order varies
+        first = _ERROR_LINE.search(case.text)
+        line = case.text[first.start() :].splitlines()[0] if first else (case.file or case.name)
         return Verdict.failed(
             f"{errors} mypy --strict error(s) in {len(broken)} file(s), first: {line}", **metrics
         )
