@@ -1,0 +1,131 @@
+"""The dockerfile check: real hadolint on throwaway Dockerfiles, a fake one for bad evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cimaturity.checks.dockerfile import DOCKERFILE, SARIF
+from cimaturity.model import CheckContext, Status
+from cimaturity.runner import execute
+from tests.unit.checks._fast_fixtures import fake_tool, make_context, with_path_first, without_tools
+
+CLEAN = """\
+    FROM python:3.11-slim
+    WORKDIR /app
+    COPY . /app
+    # hadolint ignore=DL3013
+    RUN pip install --no-cache-dir .
+    USER nobody
+    CMD ["python", "-m", "app"]
+    """
+
+
+def project(tmp_path: Path, dockerfile: str | None = CLEAN, name: str = "Dockerfile") -> CheckContext:
+    files = {"pyproject.toml": f'[tool.cimaturity]\ndockerfile = "{name}"\n'}
+    if dockerfile is not None:
+        files[name] = dockerfile
+    return make_context(tmp_path, DOCKERFILE, files)
+
+
+def test_clean_dockerfile_passes(tmp_path: Path) -> None:
+    result = execute(DOCKERFILE, project(tmp_path))
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["errors"] == 0
+    assert result.metrics["suppressions"] == 1  # the `# hadolint ignore=` pragma
+    assert result.tool_version is not None and "2." in result.tool_version
+    assert result.artifacts == ("artifacts/dockerfile/hadolint.sarif",)
+
+
+def test_warnings_alone_do_not_fail(tmp_path: Path) -> None:
+    """Unpinned apt packages are warning-level (DL3008): counted, not blocking."""
+    ctx = project(tmp_path, "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n")
+    result = execute(DOCKERFILE, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["warnings"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "rule"),
+    [
+        ("RUN echo hi\nFROM python:3.11-slim\n", "DL3061"),  # FROM missing before the first instruction
+        ("FROM python:3.11-slim\nFOO bar\n", "DL1000"),  # not a Dockerfile instruction
+    ],
+    ids=["from-missing", "bad-instruction"],
+)
+def test_error_level_finding_fails(tmp_path: Path, dockerfile: str, rule: str) -> None:
+    result = execute(DOCKERFILE, project(tmp_path, dockerfile))
+    assert result.status is Status.FAILED
+    assert f"first: {rule} Dockerfile:" in result.reason
+    assert result.metrics["errors"] == 1
+
+
+def test_configured_dockerfile_path_is_linted(tmp_path: Path) -> None:
+    result = execute(DOCKERFILE, project(tmp_path, "RUN echo hi\n", name="docker/Dockerfile.prod"))
+    assert result.status is Status.FAILED
+    assert "docker/Dockerfile.prod:1" in result.reason
+
+
+def test_empty_dockerfile_fails(tmp_path: Path) -> None:
+    """hadolint reports nothing on an empty file; that is not a clean Dockerfile."""
+    result = execute(DOCKERFILE, project(tmp_path, "# nothing here\n"))
+    assert result.status is Status.FAILED
+    assert "has no instruction" in result.reason
+
+
+def test_no_dockerfile_is_skipped_with_reason(tmp_path: Path) -> None:
+    result = execute(DOCKERFILE, project(tmp_path, None))
+    assert result.status is Status.SKIPPED
+    assert result.reason.startswith("not applicable: no Dockerfile")
+
+
+def test_missing_hadolint_is_error(tmp_path: Path) -> None:
+    result = execute(DOCKERFILE, without_tools(project(tmp_path), tmp_path / "empty"))
+    assert result.status is Status.ERROR
+    assert result.reason == "tool not found on PATH: hadolint"
+
+
+# A fake hadolint writing `sarif` to its -o path, then exiting `code`.
+FAKE = """\
+    out = sys.argv[sys.argv.index("-o") + 1]
+    with open(out, "w") as handle:
+        handle.write({sarif!r})
+    sys.exit({code})
+    """
+RUFF_SARIF = '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "ruff"}}, "results": []}]}'
+HADOLINT_SARIF = '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "Hadolint"}}, "results": []}]}'
+
+
+def run_fake(tmp_path: Path, sarif: str, code: int = 0) -> tuple[Status, str]:
+    ctx = project(tmp_path)
+    fake_tool(tmp_path / "bin", "hadolint", FAKE.format(sarif=sarif, code=code))
+    result = execute(DOCKERFILE, with_path_first(ctx, tmp_path / "bin"))
+    return result.status, result.reason
+
+
+def test_fake_sanity_clean_sarif_passes(tmp_path: Path) -> None:
+    status, reason = run_fake(tmp_path, HADOLINT_SARIF)
+    assert status is Status.PASSED, reason
+
+
+@pytest.mark.parametrize(
+    ("sarif", "expected"),
+    [
+        (RUFF_SARIF, "SARIF written by ruff, expected 'hadolint'"),
+        (HADOLINT_SARIF[:50], "not valid JSON"),
+        ('{"version": "2.1.0"}', "not a SARIF log"),
+    ],
+    ids=["foreign", "truncated", "no-runs"],
+)
+def test_untrustworthy_sarif_is_error(tmp_path: Path, sarif: str, expected: str) -> None:
+    status, reason = run_fake(tmp_path, sarif)
+    assert status is Status.ERROR
+    assert SARIF in reason and expected in reason
+
+
+def test_crashing_hadolint_is_error(tmp_path: Path) -> None:
+    """With --no-fail hadolint exits 0 whatever it finds: exit 1 means it could not run."""
+    status, reason = run_fake(tmp_path, HADOLINT_SARIF, code=1)
+    assert status is Status.ERROR
+    assert "exit 1" in reason
