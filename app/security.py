@@ -67,7 +67,7 @@ def read_token(token: str, key: str, now: datetime) -> uuid.UUID:
             key,
             algorithms=[JWT_ALGORITHM],
             issuer=JWT_ISSUER,
-            options={"require": ["exp", "sub", "iss"], "verify_exp": False},
+            options={"require": ["exp", "sub", "iss"], "verify_exp": False, "verify_iat": False},
         )
         if int(claims["exp"]) <= int(now.timestamp()):
             raise InvalidToken("token expired")
