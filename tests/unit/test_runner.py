@@ -1,0 +1,408 @@
+"""The runner's fail-closed paths, selection, run.json and concurrency, with tiny fake checks.
+
+Every fake check runs this interpreter (`python -c ...`), so the tests need no other tool.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from invoke.program import Program
+
+from cimaturity.config import ProjectConfig, load_config
+from cimaturity.model import (
+    ArtifactError,
+    Check,
+    CheckContext,
+    Command,
+    CommandOutcome,
+    Stage,
+    Status,
+    Verdict,
+)
+from cimaturity.runfile import FORMAT_VERSION
+from cimaturity.runner import (
+    Profile,
+    SelectionError,
+    execute,
+    run_checks,
+    select,
+    tool_environment,
+)
+from cimaturity.tasks import ns
+
+
+def python(code: str, ok: frozenset[int] = frozenset({0})) -> Command:
+    return Command((sys.executable, "-c", code), ok_exit_codes=ok)
+
+
+def passing_gate(_ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
+    return Verdict.passed(f"{len(outcomes)} command(s) ran", commands=float(len(outcomes)))
+
+
+def fake(name: str, *codes: str, stage: Stage = Stage.FAST, **changes: Any) -> Check:
+    """A check running `python -c CODE` for each code, with a passing gate unless changed."""
+    commands = [python(code) for code in codes] or [python("pass")]
+    check = Check(
+        name=name,
+        stage=stage,
+        summary=f"fake {name}",
+        commands=lambda _ctx: commands,
+        artifacts=(),
+        gate=passing_gate,
+    )
+    return dataclasses.replace(check, **changes)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> ProjectConfig:
+    (tmp_path / "project").mkdir()
+    return load_config(tmp_path / "project", environ={})
+
+
+def context(config: ProjectConfig, name: str) -> CheckContext:
+    return CheckContext(config, config.root / "reports" / "artifacts" / name, tool_environment())
+
+
+def run_one(check: Check, config: ProjectConfig) -> tuple[Status, str]:
+    result = execute(check, context(config, check.name))
+    return result.status, result.reason
+
+
+# --- execute: every way to produce untrustworthy evidence is an error -----------------------
+
+
+def test_passing_check_records_exit_code_version_and_log(config: ProjectConfig) -> None:
+    check = fake("ok", "print('hello from the tool')", version_argv=(sys.executable, "--version"))
+    result = execute(check, context(config, "ok"))
+    assert (result.status, result.reason) == (Status.PASSED, "1 command(s) ran")
+    assert result.exit_code == 0
+    assert result.tool_version == f"Python {sys.version.split()[0]}"
+    assert result.log == "artifacts/ok/log.txt"
+    assert "hello from the tool" in (config.root / "reports" / "artifacts" / "ok" / "log.txt").read_text()
+
+
+def test_unexpected_exit_code_is_error(config: ProjectConfig) -> None:
+    status, reason = run_one(fake("crash", "import sys; print('boom'); sys.exit(3)"), config)
+    assert status is Status.ERROR
+    assert "exit 3 (expected 0)" in reason and reason.endswith("boom")
+
+
+def test_later_commands_do_not_run_after_a_crash(config: ProjectConfig) -> None:
+    marker = config.root / "second-ran"
+    check = fake("two", "raise SystemExit(4)", f"open({str(marker)!r}, 'w').close()")
+    assert run_one(check, config)[0] is Status.ERROR
+    assert not marker.exists()
+
+
+def _alive(pid: int) -> bool:
+    """A zombie (killed, not yet reaped by its new parent) counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def test_timeout_is_error_and_kills_the_process_group(config: ProjectConfig) -> None:
+    pids = config.root / "pids"
+    code = (
+        "import os, pathlib, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"pathlib.Path({str(pids)!r}).write_text(f'{{os.getpid()}} {{child.pid}}')\n"
+        "time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    status, reason = run_one(fake("sleepy", code, timeout_s=1.5), config)
+    assert (status, reason) == (Status.ERROR, "timed out after 2s")  # 1.5 s, shown rounded
+    assert time.monotonic() - started < 20
+    tool_pid, grandchild_pid = (int(pid) for pid in pids.read_text().split())
+    deadline = time.monotonic() + 5
+    while (_alive(tool_pid) or _alive(grandchild_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(tool_pid)
+    assert not _alive(grandchild_pid)  # the tool's own child dies with it (process group)
+
+
+def test_config_timeout_overrides_the_checks_own(config: ProjectConfig) -> None:
+    configured = dataclasses.replace(config, timeouts={"sleepy": 1.0})
+    status, reason = run_one(fake("sleepy", "import time; time.sleep(30)", timeout_s=300.0), configured)
+    assert (status, reason) == (Status.ERROR, "timed out after 1s")
+
+
+def test_missing_tool_is_error_before_anything_runs(config: ProjectConfig) -> None:
+    marker = config.root / "ran"
+    check = fake("needs", f"open({str(marker)!r}, 'w').close()", tools=("no-such-tool-for-cimaturity",))
+    assert run_one(check, config) == (Status.ERROR, "tool not found on PATH: no-such-tool-for-cimaturity")
+    assert not marker.exists()
+
+
+def test_declared_artifact_not_written_is_error(config: ProjectConfig) -> None:
+    status, reason = run_one(fake("lazy", "pass", artifacts=("report.json",)), config)
+    assert status is Status.ERROR
+    assert reason.startswith("artifact missing or empty:") and reason.endswith("lazy/report.json")
+
+
+def test_empty_artifact_is_error(config: ProjectConfig) -> None:
+    out = config.root / "reports" / "artifacts" / "hollow" / "report.json"
+    check = fake("hollow", f"open({str(out)!r}, 'w').close()", artifacts=("report.json",))
+    status, reason = run_one(check, config)
+    assert status is Status.ERROR and "artifact missing or empty" in reason
+
+
+def test_stale_artifact_from_an_earlier_run_does_not_count(config: ProjectConfig) -> None:
+    stale = config.root / "reports" / "artifacts" / "stale" / "report.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"old": true}')
+    status, _ = run_one(fake("stale", "pass", artifacts=("report.json",)), config)
+    assert status is Status.ERROR
+
+
+def test_gate_raising_artifact_error_is_error(config: ProjectConfig) -> None:
+    def gate(_ctx: CheckContext, _outcomes: Sequence[CommandOutcome]) -> Verdict:
+        raise ArtifactError("x.sarif: truncated")
+
+    assert run_one(fake("art", gate=gate), config) == (Status.ERROR, "x.sarif: truncated")
+
+
+def test_gate_bug_is_error_not_pass(config: ProjectConfig) -> None:
+    def gate(_ctx: CheckContext, _outcomes: Sequence[CommandOutcome]) -> Verdict:
+        return Verdict.passed(str(1 // 0))
+
+    status, reason = run_one(fake("bug", gate=gate), config)
+    assert status is Status.ERROR
+    assert reason == "gate crashed: ZeroDivisionError: integer division or modulo by zero"
+    log = (config.root / "reports" / "artifacts" / "bug" / "log.txt").read_text()
+    assert "Traceback" in log
+
+
+def test_commands_refusing_to_start_is_error(config: ProjectConfig) -> None:
+    def commands(_ctx: CheckContext) -> list[Command]:
+        raise ArtifactError("no unit test path exists: tests")
+
+    assert run_one(fake("refuse", commands=commands), config) == (
+        Status.ERROR,
+        "no unit test path exists: tests",
+    )
+
+
+def test_not_applicable_is_skipped_with_reason_and_runs_nothing(config: ProjectConfig) -> None:
+    marker = config.root / "ran"
+    check = fake(
+        "na", f"open({str(marker)!r}, 'w').close()", not_applicable=lambda _c: "not applicable: no Dockerfile"
+    )
+    assert run_one(check, config) == (Status.SKIPPED, "not applicable: no Dockerfile")
+    assert not marker.exists()
+
+
+def test_crashing_applicability_probe_is_error(config: ProjectConfig) -> None:
+    def probe(_ctx: CheckContext) -> str | None:
+        raise RuntimeError("cannot tell")
+
+    status, reason = run_one(fake("probe", not_applicable=probe), config)
+    assert (status, reason) == (Status.ERROR, "applicability probe crashed: RuntimeError: cannot tell")
+
+
+def test_failed_verdict_is_kept_with_metrics(config: ProjectConfig) -> None:
+    def gate(_ctx: CheckContext, _outcomes: Sequence[CommandOutcome]) -> Verdict:
+        return Verdict.failed("3 findings", findings=3.0)
+
+    result = execute(fake("finds", gate=gate), context(config, "finds"))
+    assert (result.status, result.reason, dict(result.metrics)) == (
+        Status.FAILED,
+        "3 findings",
+        {"findings": 3.0},
+    )
+    assert result.status.blocks
+
+
+# --- select ---------------------------------------------------------------------------------
+
+CHECKS = (
+    fake("lint"),
+    fake("sast", stage=Stage.SECURITY),
+    fake("integration", stage=Stage.SERVICE),
+    fake("deploy", stage=Stage.DEPLOY),
+)
+
+
+def names(checks: Sequence[Check]) -> list[str]:
+    return [check.name for check in checks]
+
+
+def test_select_full_profile_runs_everything(config: ProjectConfig) -> None:
+    selection = select(CHECKS, config, profile=Profile.FULL)
+    assert names(selection.run) == ["lint", "sast", "integration", "deploy"]
+    assert selection.left_out == ()
+
+
+def test_select_quick_profile_leaves_out_service_and_deploy_with_reason(config: ProjectConfig) -> None:
+    selection = select(CHECKS, config, profile=Profile.QUICK)
+    assert names(selection.run) == ["lint", "sast"]
+    assert [(c.name, why) for c, why in selection.left_out] == [
+        ("integration", "not in the quick profile (stage service)"),
+        ("deploy", "not in the quick profile (stage deploy)"),
+    ]
+
+
+def test_select_only_overrides_the_profile_and_drops_the_rest(config: ProjectConfig) -> None:
+    selection = select(CHECKS, config, profile=Profile.QUICK, only=["integration"])
+    assert names(selection.run) == ["integration"]
+    assert selection.left_out == ()
+
+
+def test_select_skip_and_config_skip_checks_are_recorded(config: ProjectConfig) -> None:
+    configured = dataclasses.replace(config, skip_checks=("sast",))
+    selection = select(CHECKS, configured, skip=["lint"])
+    assert names(selection.run) == ["integration", "deploy"]
+    assert [(c.name, why) for c, why in selection.left_out] == [
+        ("lint", "skipped on request (--skip)"),
+        ("sast", "turned off in [tool.cimaturity] skip_checks"),
+    ]
+
+
+@pytest.mark.parametrize(("only", "skip"), [(["lnt"], []), ([], ["nope"])])
+def test_select_unknown_name_is_an_error(config: ProjectConfig, only: list[str], skip: list[str]) -> None:
+    with pytest.raises(
+        SelectionError, match=r"unknown check '(lnt|nope)'; known checks: deploy, integration"
+    ):
+        select(CHECKS, config, only=only, skip=skip)
+
+
+# --- run_checks: run.json and concurrency ---------------------------------------------------
+
+
+def git_repo(root: Path) -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    (root / "README").write_text("x\n")
+    git("add", "README")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "init")
+    return git("rev-parse", "HEAD")
+
+
+def test_run_json_records_the_run(config: ProjectConfig) -> None:
+    sha = git_repo(config.root)
+    out = config.root / "reports" / "artifacts" / "writes" / "out.txt"
+
+    def gate(_ctx: CheckContext, _outcomes: Sequence[CommandOutcome]) -> Verdict:
+        return Verdict.failed("found 2", findings=2.0)
+
+    checks = (
+        fake("writes", f"open({str(out)!r}, 'w').write('data')", artifacts=("out.txt",)),
+        fake("fails", commands=lambda _c: [python("raise SystemExit(1)", frozenset({0, 1}))], gate=gate),
+        fake("later", stage=Stage.SERVICE),
+    )
+    selection = select(checks, config, profile=Profile.QUICK)
+    record = run_checks(selection, config, config.root / "reports", jobs=2, profile=Profile.QUICK)
+    document = json.loads((config.root / "reports" / "run.json").read_text())
+    assert document["format_version"] == FORMAT_VERSION == 1
+    assert document["git"] == {"sha": sha, "branch": "main", "dirty": True}  # reports/ is untracked
+    assert (document["profile"], document["jobs"], document["ok"]) == ("quick", 2, False)
+    assert document["run_id"] == record.run_id and len(record.run_id) == 32
+    by_name = {check["name"]: check for check in document["checks"]}
+    assert [check["name"] for check in document["checks"]] == ["writes", "fails", "later"]
+    writes = by_name["writes"]
+    assert (writes["status"], writes["stage"], writes["exit_code"]) == ("passed", "fast", 0)
+    assert writes["artifacts"] == ["artifacts/writes/out.txt"]
+    assert writes["log"] == "artifacts/writes/log.txt"
+    assert (config.root / "reports" / writes["log"]).is_file()
+    assert writes["duration_s"] >= 0 and writes["started_at"].endswith("+00:00")
+    assert set(writes) == {
+        "name", "stage", "status", "reason", "started_at", "duration_s", "exit_code",
+        "tool_version", "artifacts", "log", "metrics",
+    }  # fmt: skip
+    fails = by_name["fails"]
+    assert (fails["status"], fails["reason"], fails["exit_code"], fails["metrics"]) == (
+        "failed",
+        "found 2",
+        1,
+        {"findings": 2.0},
+    )
+    later = by_name["later"]
+    assert (later["status"], later["reason"]) == ("skipped", "not in the quick profile (stage service)")
+
+
+def test_run_without_git_records_no_sha(config: ProjectConfig) -> None:
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(config.root.parent)}
+    record = run_checks(
+        select((fake("a"),), config), config, config.root / "r", jobs=1, profile=Profile.FULL, env=env
+    )
+    assert (record.git.sha, record.git.branch, record.git.dirty) == (None, None, None)
+    assert record.ok
+
+
+def test_checks_run_concurrently(config: ProjectConfig) -> None:
+    """Two 1-second checks with jobs=2 overlap; with jobs=1 they add up. Bounds are generous."""
+    sleepers = (fake("one", "import time; time.sleep(1)"), fake("two", "import time; time.sleep(1)"))
+    env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(config.root.parent)}  # no git work to time
+    parallel = run_checks(
+        select(sleepers, config), config, config.root / "p", jobs=2, profile=Profile.FULL, env=env
+    )
+    assert all(result.duration_s >= 1.0 for result in parallel.checks)
+    assert parallel.duration_s < 1.9
+    serial = run_checks(
+        select(sleepers, config), config, config.root / "s", jobs=1, profile=Profile.FULL, env=env
+    )
+    assert serial.duration_s >= 2.0
+
+
+# --- invoke ci: the exit status ---------------------------------------------------------------
+
+
+def lint_project(root: Path, source: str) -> Path:
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text(source)
+    (root / "pyproject.toml").write_text('[tool.cimaturity]\nsource_paths = ["pkg"]\n')
+    return root
+
+
+def invoke(*argv: str) -> int:
+    """Run `invoke ARGV` in-process; the exit status it would give the shell."""
+    try:
+        Program(namespace=ns, version="test").run(["invoke", *argv])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_invoke_ci_exits_nonzero_when_a_gate_fails(tmp_path: Path) -> None:
+    project = lint_project(tmp_path / "bad", "import os\n")  # F401
+    assert invoke("ci", "--project", str(project), "--only", "lint") == 1
+    run = json.loads((project / "reports" / "run.json").read_text())
+    assert [(c["name"], c["status"]) for c in run["checks"]] == [("lint", "failed")]
+
+
+def test_invoke_ci_exits_zero_when_every_gate_passes(tmp_path: Path) -> None:
+    project = lint_project(tmp_path / "good", "VALUE = 1\n")
+    reports = tmp_path / "elsewhere"
+    assert invoke("ci", "--project", str(project), "--only", "lint", "--reports", str(reports)) == 0
+    assert json.loads((reports / "run.json").read_text())["ok"] is True
+
+
+def test_invoke_ci_unknown_check_exits_2(tmp_path: Path) -> None:
+    project = lint_project(tmp_path / "p", "VALUE = 1\n")
+    assert invoke("ci", "--project", str(project), "--only", "no-such-check") == 2
+    assert not (project / "reports").exists()
+
+
+def test_per_check_task_runs_only_that_check(tmp_path: Path) -> None:
+    project = lint_project(tmp_path / "p", "import os\n")
+    assert invoke("lint", "--project", str(project)) == 1
+    run = json.loads((project / "reports" / "run.json").read_text())
+    assert [c["name"] for c in run["checks"]] == ["lint"]
