@@ -110,7 +110,8 @@ def _xml_root(path: Path) -> str:
     c.check_file(path, "XML")
     try:
         for _event, element in etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS):
-            return str(etree.QName(element).localname)
+            tag = element.tag
+            return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
     except etree.XMLSyntaxError as exc:
         detail = " ".join(str(exc).split())[:200]
         raise ArtifactError(f"{path}: XML file is not well-formed ({detail})") from None
