@@ -141,7 +141,8 @@ def _deps(reader: _TableReader, env: Mapping[str, str]) -> DepsPolicy:
     service = reader.string("service", "osv")
     if service not in ("osv", "pypi"):
         raise ConfigError(f"{reader.file}: {reader.where}.service: must be 'osv' or 'pypi', got {service!r}")
-    osv_url = env.get("CIMATURITY_OSV_URL") or reader.optional_string("osv_url")
+    configured = reader.optional_string("osv_url")  # read first: a key never read counts as unknown
+    osv_url = env.get("CIMATURITY_OSV_URL") or configured
     reader.reject_unknown()
     return DepsPolicy(service=service, osv_url=osv_url)
 
