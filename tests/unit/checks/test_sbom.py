@@ -1,0 +1,133 @@
+"""The sbom check: CycloneDX + pip-licenses on throwaway projects; a denied runtime license fails."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from cimaturity.checks.sbom import LICENSES, SBOM, SBOM_CHECK, denied_match, load_licenses, load_sbom
+from cimaturity.model import ArtifactError, Status
+from cimaturity.runner import execute
+from tests.unit.checks._security_fixtures import context, new_repo, without_tool
+
+DENIED = ("GPL-3.0", "AGPL-3.0")
+
+
+def fake_site(folder: Path, distributions: dict[str, tuple[str, str]]) -> Path:
+    """Installed-looking distributions (name -> (license, classifier)) that pip-licenses will list."""
+    for name, (license_field, classifier) in distributions.items():
+        info = folder / f"{name.replace('-', '_')}-1.0.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nLicense: {license_field}\n"
+            f"Classifier: License :: OSI Approved :: {classifier}\n"
+        )
+        (info / "RECORD").write_text("")
+    return folder
+
+
+def _run(
+    tmp_path: Path, files: dict[str, str], site: Path | None = None
+) -> tuple[Status, str, dict[str, float]]:
+    root = new_repo(tmp_path / "p", files)
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site or ""), os.environ.get("PYTHONPATH", "")]))}
+    result = execute(SBOM_CHECK, context(root, SBOM_CHECK, env))
+    return result.status, result.reason, dict(result.metrics)
+
+
+def test_runtime_dependency_under_gpl3_fails(tmp_path: Path) -> None:
+    site = fake_site(
+        tmp_path / "site", {"fake-gpl": ("GPL-3.0-or-later", "GNU General Public License v3 (GPLv3)")}
+    )
+    status, reason, metrics = _run(tmp_path, {"requirements.txt": "fake-gpl==1.0\nidna==3.7\n"}, site)
+    assert status is Status.FAILED, reason
+    assert "fake-gpl" in reason and "GPL-3.0" in reason
+    assert metrics["denied_runtime"] == 1 and metrics["runtime_packages"] == 2
+
+
+@pytest.mark.slow  # cyclonedx-py + pip-licenses over the whole environment: ~5 s
+def test_lgpl_runtime_and_gpl_dev_tool_pass(tmp_path: Path) -> None:
+    site = fake_site(
+        tmp_path / "site",
+        {
+            "fake-lgpl": ("LGPL-3.0-or-later", "GNU Lesser General Public License v3 (LGPLv3)"),
+            "fake-gpl-tool": ("GPL-3.0", "GNU General Public License v3 (GPLv3)"),
+        },
+    )
+    files = {
+        "requirements.txt": "fake-lgpl==1.0\n",
+        "requirements-dev.txt": "-r requirements.txt\nfake-gpl-tool==1.0\n",
+    }
+    status, reason, metrics = _run(tmp_path, files, site)
+    assert status is Status.PASSED, reason
+    assert metrics["runtime_packages"] == 1 and metrics["denied_runtime"] == 0
+    assert metrics["denied_dev_tools"] >= 1 and "fake-gpl-tool" in reason
+
+
+@pytest.mark.slow
+def test_runtime_dependency_without_license_information_is_an_error(tmp_path: Path) -> None:
+    status, reason, _ = _run(tmp_path, {"requirements.txt": "not-installed-anywhere==9.9\n"})
+    assert status is Status.ERROR
+    assert "no license known" in reason and "not-installed-anywhere" in reason
+
+
+def test_no_runtime_requirements_is_skipped(tmp_path: Path) -> None:
+    status, reason, _ = _run(tmp_path, {"requirements-dev.txt": "idna==3.7\n"})
+    assert status is Status.SKIPPED and "runtime requirements" in reason
+
+
+def test_pip_licenses_missing_from_path_is_an_error(tmp_path: Path) -> None:
+    root = new_repo(tmp_path / "p", {"requirements.txt": "idna==3.7\n"})
+    result = execute(SBOM_CHECK, without_tool(context(root, SBOM_CHECK), "pip-licenses", tmp_path / "bin"))
+    assert result.status is Status.ERROR and "not found" in result.reason
+
+
+def test_truncated_artifacts_are_artifact_errors(tmp_path: Path) -> None:
+    root = new_repo(tmp_path / "p", {"requirements.txt": "idna==3.7\n"})
+    ctx = context(root, SBOM_CHECK)
+    assert execute(SBOM_CHECK, ctx).status is Status.PASSED
+    assert [c.name for c in load_sbom(ctx.artifact(SBOM))] == ["idna"]
+    for name in (SBOM, LICENSES):
+        path = ctx.artifact(name)
+        original = path.read_text()
+        path.write_text(original[:40])
+        with pytest.raises(ArtifactError, match=re.escape(name)):
+            SBOM_CHECK.gate(ctx, [])
+        with pytest.raises(ArtifactError, match=re.escape(name)):
+            (load_sbom if name == SBOM else load_licenses)(path)
+        path.write_text(original)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GPL-3.0", "GPL-3.0"),
+        ("GPL-3.0-only", "GPL-3.0"),
+        ("GPL-3.0-or-later", "GPL-3.0"),
+        ("GNU General Public License v3 (GPLv3)", "GPL-3.0"),
+        ("GNU General Public License v3 or later (GPLv3+)", "GPL-3.0"),
+        ("GNU General Public License (GPL)", "GPL-3.0"),  # unversioned: cannot be shown not to be v3
+        ("GPL", "GPL-3.0"),
+        ("AGPL-3.0-or-later", "AGPL-3.0"),
+        ("GNU Affero General Public License v3", "AGPL-3.0"),
+        ("MIT License; GNU General Public License v3 (GPLv3)", "GPL-3.0"),
+        ("LGPL-3.0-or-later", None),
+        ("GNU Lesser General Public License v3 (LGPLv3)", None),
+        ("GNU Library or Lesser General Public License (LGPL)", None),
+        ("GNU General Public License v2 (GPLv2)", None),
+        ("GPL-2.0-only", None),
+        ("MIT License", None),
+        ("Apache-2.0", None),
+        ("BSD-3-Clause", None),
+    ],
+)
+def test_denied_license_matching(text: str, expected: str | None) -> None:
+    assert denied_match(text, DENIED) == expected
+
+
+def test_non_gpl_denied_ids_match_by_name() -> None:
+    assert denied_match("SSPL-1.0", ("SSPL-1.0",)) == "SSPL-1.0"
+    assert denied_match("SSPL-1.01", ("SSPL-1.0",)) is None
