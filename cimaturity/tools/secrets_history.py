@@ -212,7 +212,8 @@ def scan_repository(root: Path, exclude: frozenset[str]) -> tuple[list[Finding],
             if diff.path in exclude:
                 continue
             added += len(diff.added)
-            fresh = [(n, text) for n, text in diff.added if (diff.path, text) not in seen]
+            # Blank lines cannot hold a secret; a line already scanned in this file adds nothing.
+            fresh = [(n, text) for n, text in diff.added if text.strip() and (diff.path, text) not in seen]
             seen.update((diff.path, text) for _, text in fresh)
             scanned += len(fresh)
             if fresh:
