@@ -135,7 +135,7 @@ def _s(default: str | None = None) -> ParamSpec:
 
 
 def _n(default: float | None = None) -> ParamSpec:
-    return ParamSpec(ParamKind.NUMBER, default)
+    return ParamSpec(ParamKind.NUMBER, None if default is None else float(default))
 
 
 def _list(default: tuple[str, ...] | None = None) -> ParamSpec:

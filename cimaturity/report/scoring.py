@@ -102,6 +102,8 @@ def evaluate_criterion(criterion: Criterion, ctx: RuleContext, waiver: str | Non
     fraction = min(r.outcome.fraction for r in results)
     if fraction >= 1.0:
         status = CriterionStatus.MET
+    elif any(r.outcome.status is RuleStatus.UNMET for r in results):
+        status, fraction = CriterionStatus.UNMET, 0.0
     elif any(r.outcome.status is RuleStatus.NO_EVIDENCE for r in results):
         # An unreadable or absent result counts as zero, and says so.
         status, fraction = CriterionStatus.NO_EVIDENCE, 0.0

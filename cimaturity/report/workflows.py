@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 _SOFT_RUN = re.compile(r"--exit-zero|\|\|\s*true\b|\|\|\s*exit\s+0\b|\|\|\s*:\s*$", re.MULTILINE)
+_INSTALL = re.compile(r"^\s*(?:python3?\s+-m\s+)?(?:uv\s+)?pip3?\s+install\b|^\s*install\b", re.IGNORECASE)
 _SERVICE_IMAGES = ("postgres", "redis", "mysql", "mariadb", "mongo")
 
 
@@ -29,9 +30,12 @@ class Step:
 
     @property
     def text(self) -> str:
-        """Everything a pattern may match: the action, its inputs and the shell commands."""
+        """Everything a pattern may match: the action, its inputs and the shell commands, but not
+        install lines (`pip install mypy` installs a tool; it does not run it)."""
         inputs = " ".join(f"{key}={value}" for key, value in self.with_.items())
-        return " ".join(part for part in (self.name, self.uses or "", inputs, self.run or "") if part)
+        commands = "\n".join(line for line in (self.run or "").splitlines() if not _INSTALL.match(line))
+        name = "" if _INSTALL.match(self.name) else self.name
+        return " ".join(part for part in (name, self.uses or "", inputs, commands) if part)
 
     @property
     def soft_reasons(self) -> tuple[str, ...]:
