@@ -13,6 +13,7 @@ from invoke.tasks import task
 from cimaturity.config import ConfigError, load_config, validate_check_names
 from cimaturity.progress import ConsoleProgress
 from cimaturity.registry import CHECKS, is_known
+from cimaturity.report.pipeline import ReportError, run_report
 from cimaturity.runfile import RunRecord
 from cimaturity.runner import Profile, SelectionError, run_checks, select
 
@@ -84,4 +85,13 @@ def ci(
     record = run_pipeline(
         project=project, reports=reports, profile=profile, only=_names(only), skip=_names(skip), jobs=jobs
     )
-    finish(record, Path(reports).resolve() if reports else Path(record.project) / "reports")
+    reports_dir = Path(reports).resolve() if reports else Path(record.project) / "reports"
+    # The report is the last step: it scores whatever evidence the run left, failed gates included.
+    try:
+        score, paths, annotations = run_report(record.project, reports_dir, None, os.environ)
+    except ReportError as exc:
+        raise Exit(f"cimaturity report: {exc}", code=2) from None
+    for line in annotations:
+        print(line)
+    print(f"maturity score: {score.score:.1f}/10 -> {paths[0]}")
+    finish(record, reports_dir)
