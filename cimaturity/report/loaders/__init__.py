@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from lxml import etree  # type: ignore[import-untyped]  # no stubs installed; pyproject is not ours
 
 from cimaturity.model import ArtifactError
 from cimaturity.report import evidence as ev
@@ -27,7 +26,7 @@ from cimaturity.report.loaders import common as c
 from cimaturity.report.loaders.coverage import coverage_from_document, is_coverage_json
 from cimaturity.report.loaders.deps import deps_from_document, is_deps_summary
 from cimaturity.report.loaders.junit import ROOTS as JUNIT_ROOTS
-from cimaturity.report.loaders.junit import load_junit
+from cimaturity.report.loaders.junit import TestColumns, junit_columns, parse_xml, tests_frame
 from cimaturity.report.loaders.licenses import (
     cyclonedx_from_document,
     is_cyclonedx,
@@ -37,7 +36,14 @@ from cimaturity.report.loaders.licenses import (
 from cimaturity.report.loaders.locust import is_locust_stats, load_locust
 from cimaturity.report.loaders.pip_audit import audit_from_document, is_pip_audit
 from cimaturity.report.loaders.runjson import CheckEntry, RunFile, load_run
-from cimaturity.report.loaders.sarif import SarifData, is_sarif, load_sarif, sarif_from_document
+from cimaturity.report.loaders.sarif import (
+    Finding,
+    SarifData,
+    findings_frame,
+    is_sarif,
+    load_sarif,
+    sarif_from_document,
+)
 from cimaturity.report.loaders.suppressions import source_comments
 
 __all__ = ["RUN_FILE", "load_evidence"]
@@ -50,8 +56,8 @@ BASELINE_METRICS = ("baseline_entries", "baselined", "baseline")  # run.json met
 class _Collected:
     """Frames gathered artifact by artifact; concatenated once at the end (no per-row appends)."""
 
-    tests: list[pd.DataFrame] = field(default_factory=list)
-    findings: list[pd.DataFrame] = field(default_factory=list)
+    tests: list[tuple[str, TestColumns]] = field(default_factory=list)
+    findings: list[tuple[str, list[Finding]]] = field(default_factory=list)
     coverage: list[pd.DataFrame] = field(default_factory=list)
     coverage_percent: float | None = None
     vulnerabilities: list[pd.DataFrame] = field(default_factory=list)
@@ -98,27 +104,12 @@ def _load_artifact(path: Path, check: CheckEntry, got: _Collected, project_root:
 
 
 def _load_xml(path: Path, check: CheckEntry, got: _Collected) -> None:
-    root = _xml_root(path)
-    if root in JUNIT_ROOTS:
-        got.tests.append(load_junit(path, check.name))
+    root = parse_xml(path, "XML")  # parsed once, then read as whatever its root says it is
+    tag = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
+    if tag in JUNIT_ROOTS:
+        got.tests.append((check.name, junit_columns(path, root)))
         got.junit_files += 1
     # "coverage" (Cobertura): coverage.json carries the same numbers; anything else: not ours
-
-
-def _xml_root(path: Path) -> str:
-    """The root element's name, read from the first start tag only (cheap on large files)."""
-    c.check_file(path, "XML")
-    try:
-        for _event, element in etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS):
-            tag = element.tag
-            return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-    except etree.XMLSyntaxError as exc:
-        detail = " ".join(str(exc).split())[:200]
-        raise ArtifactError(f"{path}: XML file is not well-formed ({detail})") from None
-    raise ArtifactError(f"{path}: XML file has no root element")
-
-
-_PARSER_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False}
 
 
 def _load_json(path: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
@@ -147,7 +138,7 @@ def _load_csv(path: Path, got: _Collected) -> None:
 
 
 def _add_sarif(got: _Collected, data: SarifData) -> None:
-    got.findings.append(data.findings)
+    got.findings.append((data.check, data.records))
     got.sarif_files += 1
     if data.baseline_entries is not None:
         got.baseline_entries = (got.baseline_entries or 0) + data.baseline_entries
@@ -176,8 +167,8 @@ def _add_audit(got: _Collected, path: Path, document: Any) -> None:
 
 
 def _evidence(run: RunFile, got: _Collected, project_root: Path | None) -> Evidence:
-    tests = c.concat(ev.TEST_COLUMNS, got.tests)
-    findings = c.concat(ev.FINDING_COLUMNS, got.findings)
+    tests = tests_frame(got.tests)
+    findings = findings_frame(got.findings)
     counts: dict[str, int] = {}
     if project_root is not None:
         counts.update(source_comments(project_root))

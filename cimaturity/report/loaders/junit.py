@@ -9,7 +9,7 @@ because a report may be built from another repository's artifacts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,29 +49,46 @@ _RESULT_STATUS = {"error": "error", "failure": "failed", "skipped": "skipped"}
 _PRECEDENCE = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
+@dataclass
+class TestColumns:
+    """One JUnit file's cases, column by column: many files become one frame, built once."""
+
+    __test__ = False
+
+    suite: list[str] = field(default_factory=list)
+    case: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    time_s: list[float] = field(default_factory=list)
+    message: list[str] = field(default_factory=list)
+
+
 def load_junit(path: Path, check: str) -> pd.DataFrame:
     """One row per test case. Raises ArtifactError naming the file."""
-    c.check_file(path, KIND)
+    return tests_frame([(check, junit_columns(path, parse_xml(path, KIND)))])
+
+
+def parse_xml(path: Path, kind: str) -> Any:
+    """The root element of a well-formed XML file (entities unresolved, nothing fetched)."""
+    c.check_file(path, kind)
     try:
-        root = _parse(str(path)).getroot()
+        return _parse(str(path)).getroot()
     except etree.XMLSyntaxError as exc:
-        raise ArtifactError(f"{path}: {KIND} file is not well-formed XML ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {kind} file is not well-formed XML ({_one_line(exc)})") from None
     except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: {KIND} file unreadable ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {kind} file unreadable ({_one_line(exc)})") from None
+
+
+def junit_columns(path: Path, root: Any) -> TestColumns:
     if root.tag not in ROOTS:
         raise ArtifactError(f"{path}: not a {KIND} file ({_WRONG_ROOT}, but <{root.tag}>)")
     suites = [root] if root.tag == "testsuite" else list(root.iterchildren("testsuite"))
-    suite_col: list[str] = []
-    case_col: list[str] = []
-    status_col: list[str] = []
-    time_col: list[float] = []
-    message_col: list[str] = []
+    out = TestColumns()
     try:
         for suite in suites:
             suite_name = suite.get("name") or ""
             for case in suite.iterchildren("testcase"):
                 status, message = "passed", ""
-                for child in case:
+                for child in case if len(case) else ():  # most cases have no child: skip the iterator
                     outcome = _RESULT_STATUS.get(child.tag)
                     if outcome is None:
                         continue
@@ -80,22 +97,26 @@ def load_junit(path: Path, check: str) -> pd.DataFrame:
                     if not message:
                         message = child.get("message") or child.text or ""
                 classname, name = case.get("classname") or "", case.get("name") or ""
-                suite_col.append(suite_name)
-                case_col.append(f"{classname}::{name}" if classname else name)
-                status_col.append(status)
-                time_col.append(float(case.get("time") or 0.0))
-                message_col.append(c.short(message) if message else "")
+                out.suite.append(suite_name)
+                out.case.append(f"{classname}::{name}" if classname else name)
+                out.status.append(status)
+                out.time_s.append(float(case.get("time") or 0.0))
+                out.message.append(c.short(message) if message else "")
     except ValueError as exc:  # e.g. time="soon"
         raise ArtifactError(f"{path}: {KIND} file is malformed ({_one_line(exc)})") from None
+    return out
+
+
+def tests_frame(groups: list[tuple[str, TestColumns]]) -> pd.DataFrame:
     return c.frame(
         TEST_COLUMNS,
         {
-            "check": [check] * len(case_col),
-            "suite": suite_col,
-            "case": case_col,
-            "status": status_col,
-            "time_s": time_col,
-            "message": message_col,
+            "check": [check for check, columns in groups for _ in columns.case],
+            "suite": [value for _, columns in groups for value in columns.suite],
+            "case": [value for _, columns in groups for value in columns.case],
+            "status": [value for _, columns in groups for value in columns.status],
+            "time_s": [value for _, columns in groups for value in columns.time_s],
+            "message": [value for _, columns in groups for value in columns.message],
         },
     )
 
@@ -115,10 +136,10 @@ def load_junit_reference(path: Path, check: str) -> pd.DataFrame:
         records = [record for suite in xml for record in _suite(suite)]
     except (ValueError, TypeError, AttributeError) as exc:  # e.g. time="soon"
         raise ArtifactError(f"{path}: {KIND} file is malformed ({_one_line(exc)})") from None
-    return tests_frame(check, records)
+    return _reference_frame(check, records)
 
 
-def tests_frame(check: str, records: list[TestRecord]) -> pd.DataFrame:
+def _reference_frame(check: str, records: list[TestRecord]) -> pd.DataFrame:
     return c.frame(
         TEST_COLUMNS,
         {

@@ -44,8 +44,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class SarifData:
-    findings: pd.DataFrame
+    check: str
+    records: list[Finding]
     baseline_entries: int | None  # detect-secrets baseline size, when the run records it
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        return findings_frame([(self.check, self.records)])
 
 
 def load_sarif(path: Path, check: str, project_root: Path | None = None) -> SarifData:
@@ -68,10 +73,10 @@ def sarif_from_document(path: Path, document: Any, check: str, project_root: Pat
 
 
 def _data(path: Path, sarif_file: SarifFile, check: str, project_root: Path | None) -> SarifData:
-    findings = findings_frame(check, read_findings(path, sarif_file, project_root))
+    records = read_findings(path, sarif_file, project_root)
     entries = [_baseline_entries(run.run_data) for run in sarif_file.runs]
     known = [entry for entry in entries if entry is not None]
-    return SarifData(findings, sum(known) if known else None)
+    return SarifData(check, records, sum(known) if known else None)
 
 
 def _baseline_entries(run_data: Mapping[str, Any]) -> int | None:
@@ -102,17 +107,23 @@ def read_findings(path: Path, sarif_file: SarifFile, project_root: Path | None) 
     return findings
 
 
-def findings_frame(check: str, findings: list[Finding]) -> pd.DataFrame:
+def findings_frame(groups: list[tuple[str, list[Finding]]]) -> pd.DataFrame:
+    """One frame for many SARIF files: built once, column by column (no per-file frames)."""
+    checks = [check for check, records in groups for _ in records]
+    findings = [finding for _, records in groups for finding in records]
     return c.frame(
         FINDING_COLUMNS,
         {
-            "check": [check] * len(findings),
+            "check": checks,
             "tool": [f.tool for f in findings],
             "rule": [f.rule for f in findings],
             "severity": [f.severity for f in findings],
             "file": [f.file for f in findings],
             "line": [f.line for f in findings],
-            "fingerprint": [c.fingerprint(f.tool, f.rule, f.file, f.line, f.message) for f in findings],
+            "fingerprint": [
+                c.fingerprint(f"{f.tool}\x1f{f.rule}\x1f{f.file}\x1f{f.line}\x1f{f.message}")
+                for f in findings
+            ],
             "message": [f.message for f in findings],
             "suppressed": [f.suppressed for f in findings],
         },
@@ -139,6 +150,7 @@ def _run_findings(path: Path, run: SarifRun, project_root: Path | None) -> list[
         # SARIF 3.14.23: absent or null results mean the tool did not produce any: no evidence
         raise ValueError("results is not a list (the tool produced no results)")
     rules = _rules(run.run_data)
+    root = str(project_root).rstrip("/") + "/" if project_root is not None else None
     out: list[Finding] = []
     for index, result in enumerate(results):
         if not isinstance(result, dict):
@@ -154,7 +166,7 @@ def _run_findings(path: Path, run: SarifRun, project_root: Path | None) -> list[
                 tool=tool,
                 rule=rule_id,
                 severity=_severity(tool, level, result.get("properties"), rule.get("properties")),
-                file=_relative(file, project_root),
+                file=_relative(file, root),
                 line=_line(line),
                 message=c.redact(c.short(_message(result))),
                 suppressed=_suppressed(result.get("suppressions")),
@@ -232,16 +244,15 @@ def _line(value: object) -> int | None:
     return value
 
 
-def _relative(file: object, project_root: Path | None) -> str:
+def _relative(file: object, root: str | None) -> str:
+    """The file as the project names it: `file://` dropped, the project root (with `/`) cut off."""
     if file is None:
         return ""
     if not isinstance(file, str):
         raise TypeError("the location's uri is not a string")
     name = file.removeprefix("file://")
-    if project_root is not None:
-        root = str(project_root).rstrip("/") + "/"
-        if name.startswith(root):
-            return name[len(root) :]
+    if root is not None and name.startswith(root):
+        return name[len(root) :]
     return name
 
 

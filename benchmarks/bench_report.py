@@ -1,0 +1,222 @@
+"""Benchmark the report over a large synthetic run: `python benchmarks/bench_report.py [--keep DIR]`.
+
+Generates, in a temporary folder: 100,000 test cases in 500 JUnit files, 50,000 SARIF results in
+5 SARIF files (ruff-, bandit-, hadolint-, zizmor- and detect-secrets-shaped), coverage JSON for
+2,000 files, and a run.json listing them. Then times, each as the median of `--repeat` runs:
+
+- `load_evidence` in process (the loaders alone);
+- `invoke report --project P --artifacts DIR` end to end (a fresh process, as CI runs it),
+  when the report task exists;
+- `sarif summary` (sarif-tools' CLI) on the same 5 SARIF files, for comparison.
+
+Goal (issue 3): the report in at most 5 s on the 2-core machine, and faster than `sarif summary`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cimaturity.report.loaders import load_evidence  # noqa: E402
+
+JUNIT_FILES, CASES_PER_FILE = 500, 200
+SARIF_TOOLS = ("ruff", "bandit", "hadolint", "zizmor", "detect-secrets")
+SARIF_RESULTS = 50_000
+COVERAGE_FILES = 2_000
+AT = "2026-11-26T10:00:00+00:00"
+
+
+def junit(index: int, rng: random.Random) -> str:
+    cases = []
+    for case in range(CASES_PER_FILE):
+        roll = rng.random()
+        body = ""
+        if roll < 0.02:
+            body = f'<failure message="AssertionError: assert {case} == {case + 1}">Traceback ...\nE assert</failure>'
+        elif roll < 0.03:
+            body = '<skipped type="pytest.skip" message="needs postgres">skip</skipped>'
+        elif roll < 0.035:
+            body = '<error message="fixture failed">RuntimeError</error>'
+        cases.append(
+            f'<testcase classname="tests.unit.test_module_{index}" name="test_case_{case}" '
+            f'time="{rng.random() / 10:.4f}">{body}</testcase>'
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">'
+        f'<testsuite name="pytest" tests="{CASES_PER_FILE}">' + "".join(cases) + "</testsuite></testsuites>\n"
+    )
+
+
+def sarif(tool: str, count: int, project: Path, rng: random.Random) -> dict[str, Any]:
+    rules = [{"id": f"{tool[:2].upper()}{n:03d}", "properties": {"security-severity": f"{rng.uniform(0, 10):.1f}"}}
+             for n in range(40)]  # fmt: skip
+    levels = ("error", "warning", "note")
+    results = []
+    for n in range(count):
+        rule = rules[n % len(rules)]
+        result: dict[str, Any] = {
+            "ruleId": rule["id"],
+            "level": levels[n % 3],
+            "message": {"text": f"{tool} finding number {n} in a generated module"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f"file://{project}/app/module_{n % 700}.py"},
+                        "region": {"startLine": 1 + n % 400, "snippet": {"text": "password = 'not-kept'"}},
+                    }
+                }
+            ],
+        }
+        if tool == "bandit":
+            result["properties"] = {
+                "issue_severity": ("LOW", "MEDIUM", "HIGH")[n % 3],
+                "issue_confidence": "HIGH",
+            }
+        if n % 50 == 0:
+            result["suppressions"] = [{"kind": "inSource"}]
+        results.append(result)
+    return {
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": tool, "rules": rules}}, "results": results}],
+    }
+
+
+def coverage(rng: random.Random) -> dict[str, Any]:
+    files = {}
+    for n in range(COVERAGE_FILES):
+        statements = rng.randint(5, 400)
+        missed = rng.randint(0, statements)
+        lines = list(range(1, statements + 1))
+        files[f"app/pkg_{n // 100}/module_{n}.py"] = {
+            "executed_lines": lines[missed:],
+            "missing_lines": lines[:missed],
+            "excluded_lines": [],
+            "summary": {
+                "covered_lines": statements - missed,
+                "num_statements": statements,
+                "percent_covered": 100.0 * (statements - missed) / statements,
+                "missing_lines": missed,
+                "excluded_lines": 0,
+            },
+        }
+    total_statements = sum(f["summary"]["num_statements"] for f in files.values())
+    total_missed = sum(f["summary"]["missing_lines"] for f in files.values())
+    percent = 100.0 * (total_statements - total_missed) / total_statements
+    return {
+        "meta": {"format": 3, "version": "7.17.4"},
+        "files": files,
+        "totals": {
+            "num_statements": total_statements,
+            "missing_lines": total_missed,
+            "percent_covered": percent,
+        },
+    }
+
+
+def generate(reports: Path, project: Path) -> list[Path]:
+    rng = random.Random(20261126)
+    checks: list[dict[str, Any]] = []
+    test_artifacts = []
+    for index in range(JUNIT_FILES):
+        path = reports / "artifacts" / "test" / f"junit-{index:03d}.xml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(junit(index, rng))
+        test_artifacts.append(str(path.relative_to(reports)))
+    cov = reports / "artifacts" / "test" / "coverage.json"
+    cov.write_text(json.dumps(coverage(rng)))
+    test_artifacts.append(str(cov.relative_to(reports)))
+    checks.append(_check("test", "fast", test_artifacts))
+    sarif_paths = []
+    for tool in SARIF_TOOLS:
+        path = reports / "artifacts" / tool / f"{tool}.sarif"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(sarif(tool, SARIF_RESULTS // len(SARIF_TOOLS), project, rng)))
+        sarif_paths.append(path)
+        checks.append(_check(tool, "security", [str(path.relative_to(reports))]))
+    run = {
+        "format_version": 1, "run_id": "bench", "project": str(project), "profile": "full", "jobs": 2,
+        "git": {"sha": None, "branch": None, "dirty": None}, "started_at": AT, "finished_at": AT,
+        "duration_s": 60.0, "tool": "cimaturity bench", "ok": False, "checks": checks,
+    }  # fmt: skip
+    (reports / "run.json").write_text(json.dumps(run, indent=2))
+    return sarif_paths
+
+
+def _check(name: str, stage: str, artifacts: list[str]) -> dict[str, Any]:
+    return {
+        "name": name, "stage": stage, "status": "failed", "reason": "synthetic", "started_at": AT,
+        "duration_s": 12.5, "exit_code": 1, "tool_version": "bench 1", "artifacts": artifacts,
+        "log": None, "metrics": {},
+    }  # fmt: skip
+
+
+def timed(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_quiet(argv: list[str]) -> None:
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode not in (0, 1):  # the report exits 1 when the score is short; a crash is not
+        raise SystemExit(f"{argv[:3]} exited {done.returncode}: {done.stderr[-800:]}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
+    reports, project = work / "reports", work / "project"
+    shutil.rmtree(reports, ignore_errors=True)
+    project.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    sarif_paths = generate(reports, project)
+    size_mb = sum(p.stat().st_size for p in reports.rglob("*") if p.is_file()) / 1e6
+    print(f"generated {size_mb:.0f} MB in {time.perf_counter() - started:.1f}s under {reports}")
+
+    evidence = load_evidence(reports)
+    assert len(evidence.tests) == JUNIT_FILES * CASES_PER_FILE, len(evidence.tests)
+    assert len(evidence.findings) == SARIF_RESULTS, len(evidence.findings)
+    assert len(evidence.coverage) == COVERAGE_FILES and not evidence.problems
+    assert not evidence.findings["message"].str.contains("not-kept").any()  # snippets never copied
+
+    rows = [("load_evidence (in process)", timed(lambda: load_evidence(reports), args.repeat))]
+    invoke = ROOT / ".venv" / "bin" / "invoke"
+    if (ROOT / "cimaturity" / "tasks" / "report.py").is_file():
+        argv = [str(invoke), "report", "--project", str(project), "--artifacts", str(reports)]
+        rows.append(("invoke report (end to end)", timed(lambda: run_quiet(argv), args.repeat)))
+    sarif_cli = str(ROOT / ".venv" / "bin" / "sarif")
+    rows.append(
+        (
+            "sarif summary (same SARIF)",
+            timed(lambda: run_quiet([sarif_cli, "summary", *map(str, sarif_paths)]), args.repeat),
+        )
+    )
+    print(f"{'what':32} {'median s':>9}  (of {args.repeat})")
+    for name, seconds in rows:
+        print(f"{name:32} {seconds:9.2f}")
+    if not args.keep:
+        shutil.rmtree(work)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
