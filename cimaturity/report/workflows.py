@@ -16,6 +16,8 @@ import yaml
 
 _SOFT_RUN = re.compile(r"--exit-zero|\|\|\s*true\b|\|\|\s*exit\s+0\b|\|\|\s*:\s*$", re.MULTILINE)
 _INSTALL = re.compile(r"^\s*(?:python3?\s+-m\s+)?(?:uv\s+)?pip3?\s+install\b|^\s*install\b", re.IGNORECASE)
+# libyaml's loader when PyYAML was built with it: ~10x faster on a long workflow
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SERVICE_IMAGES = ("postgres", "redis", "mysql", "mariadb", "mongo")
 
 
@@ -116,11 +118,11 @@ class _ShapeError(Exception):
 def _compose(path: Path) -> tuple[Any, dict[int, int]]:
     """The document plus a map from id(mapping) to its 1-based line, for annotations."""
     text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=_LOADER)
     if node is None:
         raise _ShapeError("empty file")
     lines: dict[int, int] = {}
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         data = loader.construct_document(node)
     finally:
