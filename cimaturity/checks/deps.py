@@ -137,12 +137,13 @@ def judge(ctx: CheckContext, summary: DepsSummary, outcomes: Sequence[CommandOut
         hint = ""
         if "unreachable" in str(why) and not ctx.config.deps.osv_url:
             hint = (
-                "; set tool.cimaturity.deps.osv_url (pyproject.toml) or CIMATURITY_OSV_URL "
-                "to a reachable OSV server"
+                "; point tool.cimaturity.deps.osv_url (pyproject.toml) or CIMATURITY_OSV_URL "
+                "at a reachable OSV server"
             )
+        names = ", ".join(f.requirements for f in broken)
         return Verdict.error(
-            f"could not audit {len(broken)} of {len(summary.files)} requirements file(s), first "
-            f"{first.requirements}: {why}{hint}; nothing was checked for vulnerabilities there; {safety}",
+            f"{why}: pip-audit could not audit {len(broken)} of {len(summary.files)} requirements "
+            f"file(s) ({names}), so no dependency there was checked{hint}; {safety}",
             **metrics,
         )
     if summary.vulnerabilities:
@@ -150,7 +151,7 @@ def judge(ctx: CheckContext, summary: DepsSummary, outcomes: Sequence[CommandOut
         return Verdict.failed(
             f"{len(summary.vulnerabilities)} known vulnerabilit(ies), first: {first_vuln.package} "
             f"{first_vuln.version} {first_vuln.id} (fix: {', '.join(first_vuln.fix_versions) or 'none'}); "
-            f"{safety}",
+            f"{len(summary.skipped)} dependenc(ies) not audited; {safety}",
             **metrics,
         )
     if summary.skipped:
