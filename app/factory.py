@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import redis
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -40,6 +41,17 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, kind):
             return problem_response(status, slug, title, str(exc))
     return problem_response(400, "bad-request", "Bad request", str(exc))
+
+
+def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("redis unavailable: %s", type(exc).__name__)
+    return problem_response(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "a dependency is unavailable; retry shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -102,6 +114,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = ready
     install_error_handlers(app)
     app.add_exception_handler(domain.DomainError, _domain_error)
+    app.add_exception_handler(redis.RedisError, _redis_down)
     app.include_router(health.root_router)
     app.include_router(api_router())
     app.include_router(pages_router)

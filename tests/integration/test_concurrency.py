@@ -1,0 +1,73 @@
+"""Money under concurrency on real PostgreSQL: exactly as many purchases as the balance pays for."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.container import Container
+from app.domain import InsufficientFunds, PurchaseRequest
+from app.models import LedgerEntry, Verification, Wallet
+from app.services import catalogue, verifications
+from tests.integration.helpers import assert_ledger_consistent, new_user
+
+pytestmark = pytest.mark.integration
+REQUEST = PurchaseRequest("telegram", "US")
+
+
+def _race(container: Container, user_id: uuid.UUID, workers: int, keys: list[str | None]) -> Counter[str]:
+    barrier = threading.Barrier(workers)
+
+    def attempt(key: str | None) -> str:
+        barrier.wait(timeout=30)
+        try:
+            result = verifications.purchase(
+                container.sessions, container.sms, user_id, REQUEST, key, 900, container.clock()
+            )
+        except InsufficientFunds:
+            return "insufficient"
+        return "created" if result.created else "replayed"
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return Counter(pool.map(attempt, keys))
+
+
+def test_fifty_concurrent_purchases_with_money_for_ten(container: Container) -> None:
+    with container.sessions() as session:
+        price = catalogue.price_of(session, "telegram", "US")
+    assert price is not None
+    user_id = new_user(container, funds=price * 10)
+    outcome = _race(container, user_id, 50, [None] * 50)
+    assert outcome == Counter({"created": 10, "insufficient": 40})
+    assert assert_ledger_consistent(container, user_id) == 0
+    with container.sessions() as session:
+        bought = session.scalar(select(func.count()).where(Verification.user_id == user_id))
+        debits = session.scalar(
+            select(func.count()).where(LedgerEntry.user_id == user_id, LedgerEntry.kind == "purchase")
+        )
+    assert (bought, debits) == (10, 10)
+
+
+def test_concurrent_retries_with_one_key_charge_once(container: Container) -> None:
+    user_id = new_user(container, funds=10_000)
+    outcome = _race(container, user_id, 12, ["same-key"] * 12)
+    assert outcome == Counter({"created": 1, "replayed": 11})
+    with container.sessions() as session:
+        rows = session.scalars(select(Verification).where(Verification.user_id == user_id)).all()
+    assert len(rows) == 1
+    assert assert_ledger_consistent(container, user_id) == 10_000 - rows[0].price
+
+
+def test_the_balance_cannot_go_negative_even_by_hand(container: Container) -> None:
+    """The CHECK constraint is the last line of defence behind the conditional update."""
+    user_id = new_user(container, funds=100)
+    with container.sessions() as session, pytest.raises(IntegrityError, match="balance_non_negative"):
+        session.execute(update(Wallet).where(Wallet.user_id == user_id).values(balance=-1))
+        session.commit()
+    assert assert_ledger_consistent(container, user_id) == 100
