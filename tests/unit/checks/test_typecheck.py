@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from cimaturity.checks.typecheck import JUNIT, TYPECHECK
 from cimaturity.model import CheckContext, Status
 from cimaturity.runner import execute
-from tests.unit.checks._fast_fixtures import fake_tool, make_context, with_path_first, without_tools
+from tests.unit.checks._fast_fixtures import (
+    fake_tool,
+    make_context,
+    quiet_env,
+    with_path_first,
+    without_tools,
+)
 
 PYPROJECT = '[tool.cimaturity]\nsource_paths = ["pkg"]\n'
 CLEAN = {
@@ -23,12 +32,26 @@ CLEAN = {
 }
 
 
-def project(tmp_path: Path, **overrides: str) -> CheckContext:
-    return make_context(tmp_path, TYPECHECK, {**CLEAN, **overrides})
+Maker = Callable[..., CheckContext]
 
 
-def test_clean_project_passes_and_counts_type_ignores(tmp_path: Path) -> None:
-    result = execute(TYPECHECK, project(tmp_path))
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache per test process: typeshed is analysed once, not once per test (~2 s each)."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+@pytest.fixture
+def project(tmp_path: Path, mypy_cache: Path) -> Maker:
+    def make(**overrides: str) -> CheckContext:
+        env = quiet_env({"MYPY_CACHE_DIR": str(mypy_cache)})
+        return make_context(tmp_path, TYPECHECK, {**CLEAN, **overrides}, env)
+
+    return make
+
+
+def test_clean_project_passes_and_counts_type_ignores(project: Maker) -> None:
+    result = execute(TYPECHECK, project())
     assert result.status is Status.PASSED, result.reason
     assert result.metrics["errors"] == 0
     assert result.metrics["files_checked"] == 2
@@ -37,10 +60,11 @@ def test_clean_project_passes_and_counts_type_ignores(tmp_path: Path) -> None:
     assert result.artifacts == ("artifacts/typecheck/mypy.xml",)
 
 
-def test_type_errors_fail_with_count_and_location(tmp_path: Path) -> None:
+def test_type_errors_fail_with_count_and_location(project: Maker) -> None:
+    """The project's own mypy config is lax; the check still runs --strict (no-untyped-def counts)."""
     ctx = project(
-        tmp_path,
         **{
+            "pyproject.toml": PYPROJECT + "[tool.mypy]\nstrict = false\n",
             "pkg/bad.py": 'def f() -> int:\n    return "a"\n\n\ndef g(x):\n    return x\n',
             "pkg/worse.py": "y: str = 1\n",
         },
@@ -53,30 +77,16 @@ def test_type_errors_fail_with_count_and_location(tmp_path: Path) -> None:
     assert "pkg/bad.py:2: error: Incompatible return value type" in result.reason
 
 
-def test_strict_is_forced_even_when_the_project_config_is_lax(tmp_path: Path) -> None:
-    """An untyped def is fine for mypy's defaults; the check runs --strict regardless."""
-    ctx = project(
-        tmp_path,
-        **{
-            "pyproject.toml": PYPROJECT + "[tool.mypy]\nstrict = false\n",
-            "pkg/mod.py": "def g(x):\n    return x\n",
-        },
-    )
-    result = execute(TYPECHECK, ctx)
-    assert result.status is Status.FAILED
-    assert "no-untyped-def" in result.reason
-
-
-def test_mypy_crash_on_invalid_config_is_error(tmp_path: Path) -> None:
+def test_mypy_crash_on_invalid_config_is_error(project: Maker) -> None:
     """A plugin mypy cannot import makes it exit 2: a crash, never a pass."""
-    ctx = project(tmp_path, **{"mypy.ini": "[mypy]\nplugins = no_such_plugin_module\n"})
+    ctx = project(**{"mypy.ini": "[mypy]\nplugins = no_such_plugin_module\n"})
     result = execute(TYPECHECK, ctx)
     assert result.status is Status.ERROR
     assert "exit 2" in result.reason
 
 
-def test_missing_mypy_is_error(tmp_path: Path) -> None:
-    result = execute(TYPECHECK, without_tools(project(tmp_path), tmp_path / "empty"))
+def test_missing_mypy_is_error(tmp_path: Path, project: Maker) -> None:
+    result = execute(TYPECHECK, without_tools(project(), tmp_path / "empty"))
     assert result.status is Status.ERROR
     assert result.reason == "tool not found on PATH: mypy"
 
@@ -106,52 +116,54 @@ ONE_ERROR_XML = (
 )
 
 
-def run_with_fake(tmp_path: Path, xml: str, summary: str, code: int) -> tuple[Status, str]:
-    ctx = project(tmp_path)
+def run_with_fake(tmp_path: Path, project: Maker, xml: str, summary: str, code: int) -> tuple[Status, str]:
+    ctx = project()
     fake_tool(tmp_path / "bin", "mypy", FAKE_MYPY.format(xml=xml, summary=summary, code=code))
     result = execute(TYPECHECK, with_path_first(ctx, tmp_path / "bin"))
     return result.status, result.reason
 
 
-def test_fake_mypy_sanity_one_error_fails(tmp_path: Path) -> None:
+def test_fake_mypy_sanity_one_error_fails(tmp_path: Path, project: Maker) -> None:
     """The fake itself, with consistent evidence, yields `failed`: the errors below are the evidence's."""
     status, reason = run_with_fake(
-        tmp_path, ONE_ERROR_XML, "Found 1 error in 1 file (checked 2 source files)", 1
+        tmp_path, project, ONE_ERROR_XML, "Found 1 error in 1 file (checked 2 source files)", 1
     )
     assert status is Status.FAILED, reason
 
 
-def test_truncated_junit_is_error(tmp_path: Path) -> None:
+def test_truncated_junit_is_error(tmp_path: Path, project: Maker) -> None:
     status, reason = run_with_fake(
-        tmp_path, ONE_ERROR_XML[:90], "Found 1 error in 1 file (checked 2 source files)", 1
+        tmp_path, project, ONE_ERROR_XML[:90], "Found 1 error in 1 file (checked 2 source files)", 1
     )
     assert status is Status.ERROR
     assert JUNIT in reason and "not well-formed" in reason
 
 
-def test_foreign_xml_is_error(tmp_path: Path) -> None:
+def test_foreign_xml_is_error(tmp_path: Path, project: Maker) -> None:
     status, reason = run_with_fake(
-        tmp_path, '<coverage version="7"/>', "Success: no issues found in 2 source files", 0
+        tmp_path, project, '<coverage version="7"/>', "Success: no issues found in 2 source files", 0
     )
     assert status is Status.ERROR
     assert "not a JUnit XML file" in reason
 
 
-def test_summary_disagreeing_with_junit_is_error(tmp_path: Path) -> None:
-    status, reason = run_with_fake(tmp_path, ONE_ERROR_XML, "Success: no issues found in 2 source files", 0)
+def test_summary_disagreeing_with_junit_is_error(tmp_path: Path, project: Maker) -> None:
+    status, reason = run_with_fake(
+        tmp_path, project, ONE_ERROR_XML, "Success: no issues found in 2 source files", 0
+    )
     assert status is Status.ERROR
     assert "summary says 0 error(s)" in reason and "records 1" in reason
 
 
-def test_missing_summary_line_is_error(tmp_path: Path) -> None:
-    status, reason = run_with_fake(tmp_path, ONE_ERROR_XML, "", 1)
+def test_missing_summary_line_is_error(tmp_path: Path, project: Maker) -> None:
+    status, reason = run_with_fake(tmp_path, project, ONE_ERROR_XML, "", 1)
     assert status is Status.ERROR
     assert "no summary line" in reason
 
 
-def test_exit_code_disagreeing_with_errors_is_error(tmp_path: Path) -> None:
+def test_exit_code_disagreeing_with_errors_is_error(tmp_path: Path, project: Maker) -> None:
     status, reason = run_with_fake(
-        tmp_path, ONE_ERROR_XML, "Found 1 error in 1 file (checked 2 source files)", 0
+        tmp_path, project, ONE_ERROR_XML, "Found 1 error in 1 file (checked 2 source files)", 0
     )
     assert status is Status.ERROR
     assert "exited 0 with 1 error(s)" in reason
