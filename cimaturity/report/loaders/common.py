@@ -156,8 +156,10 @@ def short(text: str) -> str:
 
 def redact(text: str) -> str:
     """Defence in depth: secret scanners redact, but other tools quote a hard-coded credential."""
+    if "'" not in text and '"' not in text and "`" not in text:  # cheap tests first: 50,000 findings
+        return text
     lowered = text.lower()
-    if not any(word in lowered for word in _CREDENTIAL_WORDS):  # cheap test first: 50,000 findings
+    if not any(word in lowered for word in _CREDENTIAL_WORDS):
         return text
     return _CREDENTIAL_QUOTE.sub(r"\1\2\3***\3", text)
 
