@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from cimaturity.model import (
     CheckContext,
     Command,
     CommandOutcome,
+    Service,
     Stage,
     Status,
     Verdict,
@@ -147,6 +149,48 @@ def test_missing_tool_is_error_before_anything_runs(config: ProjectConfig) -> No
     check = fake("needs", f"open({str(marker)!r}, 'w').close()", tools=("no-such-tool-for-cimaturity",))
     assert run_one(check, config) == (Status.ERROR, "tool not found on PATH: no-such-tool-for-cimaturity")
     assert not marker.exists()
+
+
+def test_undeclared_tool_missing_at_run_time_is_error(config: ProjectConfig) -> None:
+    check = fake("ghost", commands=lambda _c: [Command(("no-such-tool-for-cimaturity", "--x"))])
+    assert run_one(check, config) == (Status.ERROR, "tool not found on PATH: no-such-tool-for-cimaturity")
+
+
+def test_tool_that_cannot_start_is_error(config: ProjectConfig, tmp_path: Path) -> None:
+    broken = tmp_path / "bin" / "broken-tool"
+    broken.parent.mkdir()
+    broken.write_bytes(b"\x00\x01 not a program")
+    broken.chmod(0o755)
+    status, reason = run_one(fake("broken", commands=lambda _c: [Command((str(broken),))]), config)
+    assert status is Status.ERROR
+    assert reason.startswith(f"{broken} could not start:")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_unreachable_service_is_error_and_nothing_runs(config: ProjectConfig) -> None:
+    marker = config.root / "ran"
+    port = free_port()  # bound then released: nothing listens there
+    configured = dataclasses.replace(config, redis_url=f"redis://127.0.0.1:{port}/0")
+    check = fake("needs-redis", f"open({str(marker)!r}, 'w').close()", services=(Service.REDIS,))
+    status, reason = run_one(check, configured)
+    assert status is Status.ERROR
+    assert reason.startswith(f"needs redis at 127.0.0.1:{port}, which is unreachable")
+    assert not marker.exists()
+
+
+def test_reachable_service_lets_the_check_run(config: ProjectConfig) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        configured = dataclasses.replace(config, database_url=f"postgresql://u@127.0.0.1:{port}/db")
+        status, reason = run_one(fake("needs-pg", services=(Service.POSTGRES,)), configured)
+    assert (status, reason) == (Status.PASSED, "1 command(s) ran")
 
 
 def test_declared_artifact_not_written_is_error(config: ProjectConfig) -> None:
