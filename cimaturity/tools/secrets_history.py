@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         baseline = None
         if args.baseline and (root / args.baseline).is_file():
-            baseline = load_baseline(root / args.baseline)
+            baseline = replace(load_baseline(root / args.baseline), path=args.baseline)  # as configured
         exclude = frozenset({args.baseline} if args.baseline else ())
         findings, stats = scan_repository(root, exclude)
     except InputError as exc:
