@@ -12,6 +12,7 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from cimaturity.model import Check, CheckResult, Status
@@ -53,7 +54,8 @@ class ConsoleProgress:
             self._done.append(result)
         if self._live is None:
             style = _STYLE[result.status]
-            line = f"{result.name} ({result.duration_s:.1f}s): {result.reason}"
+            # Reasons quote tool output and config tables ("[tool.cimaturity]"): never markup.
+            line = escape(f"{result.name} ({result.duration_s:.1f}s): {result.reason}")
             self.console.print(f"[{style}]{result.status.value:7}[/] {line}", highlight=False)
         else:
             self._live.update(self._table())
@@ -72,7 +74,7 @@ class ConsoleProgress:
                     result.name,
                     f"[{style}]{result.status.value}[/]",
                     f"{result.duration_s:.1f}s",
-                    result.reason,
+                    escape(result.reason),
                 )
             for name, since in self._running.items():
                 table.add_row(name, "[cyan]running[/]", f"{now - since:.1f}s", "")
