@@ -193,5 +193,5 @@ def _activation(container: Container, verification_id: str) -> str:
         return row.activation_id
 
 
-def _user_ids(verification_id: str) -> Select[tuple[uuid.UUID]]:
+def _user_ids(verification_id: str) -> Select[uuid.UUID]:
     return select(Verification.user_id).where(Verification.id == uuid.UUID(verification_id))
