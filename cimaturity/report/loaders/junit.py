@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import pandas as pd
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped
-from lxml import etree  # type: ignore[import-untyped]  # no stubs installed; pyproject is not ours
+from lxml import etree
 
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import TEST_COLUMNS
