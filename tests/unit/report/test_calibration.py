@@ -14,8 +14,9 @@ from cimaturity.report import pipeline
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CURRENT = FIXTURES / "current_state"
 TARGET = FIXTURES / "target_state"
-_IGNORE = shutil.ignore_patterns(".mypy_cache", ".ruff_cache", "__pycache__", ".pytest_cache", "maturity.*",
-                                 "summary.json")  # fmt: skip
+_IGNORE = shutil.ignore_patterns(
+    ".mypy_cache", ".ruff_cache", "__pycache__", ".pytest_cache", "maturity.*", "summary.json"
+)
 
 
 def _score(root: Path) -> float:
@@ -76,7 +77,12 @@ def test_removing_any_workflow_job_drops_below_ten(tmp_path: Path, job: str) -> 
 
 @pytest.mark.parametrize(
     "extra",
-    [".github/CODEOWNERS", ".github/settings.yml", "scripts/run_ci_checks.sh", ".github/WORKFLOW_DOCUMENTATION.md"],
+    [
+        ".github/CODEOWNERS",
+        ".github/settings.yml",
+        "scripts/run_ci_checks.sh",
+        ".github/WORKFLOW_DOCUMENTATION.md",
+    ],
 )
 def test_removing_a_declared_file_drops_below_ten(tmp_path: Path, extra: str) -> None:
     root = _copy(tmp_path, TARGET)
@@ -98,11 +104,16 @@ def test_invoke_report_and_the_script_write_identical_outputs(tmp_path: Path) ->
     root = _copy(tmp_path, CURRENT)
     script = Path(__file__).resolve().parents[3] / "scripts" / "maturity_report.py"
     pipeline.run_report(root, root / "reports")
-    first = {name: (root / "reports" / name).read_bytes() for name in ("maturity.md", "maturity.html", "summary.json")}
+    first = {
+        name: (root / "reports" / name).read_bytes()
+        for name in ("maturity.md", "maturity.html", "summary.json")
+    }
     done = subprocess.run(
         [sys.executable, str(script), "--project", str(root), "--artifacts", str(root / "reports")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     for name, data in first.items():
         assert (root / "reports" / name).read_bytes() == data, name

@@ -31,10 +31,27 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_builtin_rubric_covers_the_plan() -> None:
     rubric = load_rubric()
     ids = {c.id for c in rubric.criteria}
-    assert {"coverage", "security_gates", "integration", "e2e", "migrations", "performance", "container_scanning",
-            "api_contract", "secrets_history", "branch_protection", "staging", "deployment_validation",
-            "documentation", "local_validation", "ci_triggers", "lint", "unit_tests", "static_analysis",
-            "type_checking"} == ids  # fmt: skip
+    assert {
+        "coverage",
+        "security_gates",
+        "integration",
+        "e2e",
+        "migrations",
+        "performance",
+        "container_scanning",
+        "api_contract",
+        "secrets_history",
+        "branch_protection",
+        "staging",
+        "deployment_validation",
+        "documentation",
+        "local_validation",
+        "ci_triggers",
+        "lint",
+        "unit_tests",
+        "static_analysis",
+        "type_checking",
+    } == ids
     assert sum(c.weight for c in rubric.criteria) == 100
     assert all(c.next_action and c.why_weight and c.rules for c in rubric.criteria)
     assert rubric.source == "builtin"
@@ -51,17 +68,29 @@ def test_builtin_rubric_covers_the_plan() -> None:
         ("format_version = 1\n" + GOOD_CRITERION.format(weight='"heavy"'), "criteria[0] (lint).weight"),
         ("format_version = 1\n" + GOOD_CRITERION.format(weight="true"), "criteria[0] (lint).weight"),
         ("format_version = 1\n" + GOOD_CRITERION.format(weight="nan"), "criteria[0] (lint).weight"),
-        ("format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace("check_passed", "no_such_rule"),
-         "unknown rule 'no_such_rule'"),
-        ("format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('check = "lint"', "check = 3"),
-         "rules[0].check: expected a string"),
-        ("format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('check = "lint"', 'chek = "lint"'),
-         "rules[0].chek: rule 'check_passed' takes no such parameter"),
+        (
+            "format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace("check_passed", "no_such_rule"),
+            "unknown rule 'no_such_rule'",
+        ),
+        (
+            "format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('check = "lint"', "check = 3"),
+            "rules[0].check: expected a string",
+        ),
+        (
+            "format_version = 1\n"
+            + GOOD_CRITERION.format(weight=1).replace('check = "lint"', 'chek = "lint"'),
+            "rules[0].chek: rule 'check_passed' takes no such parameter",
+        ),
         ("format_version = 1\n" + GOOD_CRITERION.format(weight=1) * 2, "appears twice"),
-        ("format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('group = "foundation"', 'group = "x"'),
-         "group"),
-        ("format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('title = "Lint"\n', ""),
-         "missing key 'title'"),
+        (
+            "format_version = 1\n"
+            + GOOD_CRITERION.format(weight=1).replace('group = "foundation"', 'group = "x"'),
+            "group",
+        ),
+        (
+            "format_version = 1\n" + GOOD_CRITERION.format(weight=1).replace('title = "Lint"\n', ""),
+            "missing key 'title'",
+        ),
     ],
 )
 def test_broken_rubric_is_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -85,7 +114,9 @@ def test_a_full_custom_rubric_replaces_the_builtin(tmp_path: Path) -> None:
 
 
 def test_extending_the_builtin_adjusts_weights_and_waives(tmp_path: Path) -> None:
-    path = _write(tmp_path, 'extends = "builtin"\n[weights]\ncoverage = 20\n[not_applicable]\ne2e = "a CLI, no UI"\n')
+    path = _write(
+        tmp_path, 'extends = "builtin"\n[weights]\ncoverage = 20\n[not_applicable]\ne2e = "a CLI, no UI"\n'
+    )
     rubric = load_rubric(path)
     assert rubric.criterion("coverage").weight == 20
     assert rubric.criterion("lint").weight == load_rubric().criterion("lint").weight
