@@ -8,8 +8,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.container import Container
 from app.domain import InsufficientFunds, PurchaseRequest
@@ -70,4 +70,18 @@ def test_the_balance_cannot_go_negative_even_by_hand(container: Container) -> No
     with container.sessions() as session, pytest.raises(IntegrityError, match="balance_non_negative"):
         session.execute(update(Wallet).where(Wallet.user_id == user_id).values(balance=-1))
         session.commit()
+    assert assert_ledger_consistent(container, user_id) == 100
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_entries SET amount = 1 WHERE user_id = :u",
+        "DELETE FROM ledger_entries WHERE user_id = :u",
+    ],
+)
+def test_the_ledger_is_append_only_in_the_database(container: Container, statement: str) -> None:
+    user_id = new_user(container, funds=100)
+    with container.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text(statement), {"u": user_id})
     assert assert_ledger_consistent(container, user_id) == 100

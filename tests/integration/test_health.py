@@ -28,7 +28,7 @@ def test_readiness_is_503_when_redis_is_down(make_container: ContainerFactory) -
     cache = response.json()["dependencies"]["cache"]
     assert (cache["status"], cache["error"]) == ("down", "ConnectionError")
     assert response.json()["dependencies"]["database"]["status"] == "up"
-    assert diagnostics.json()["migration_revision"] == "0003"
+    assert diagnostics.json()["migration_revision"] == "0004"
     assert "127.0.0.1" not in diagnostics.text
     assert "redis://" not in diagnostics.text
     assert "postgres" not in diagnostics.text.replace('"postgresql"', "")

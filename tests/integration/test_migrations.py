@@ -51,12 +51,15 @@ def _drift(engine: Engine) -> list[object]:
 
 def test_upgrade_downgrade_upgrade_without_drift(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine)
-    assert migrate.current_revision(empty_engine) == "0003"
+    assert migrate.current_revision(empty_engine) == "0004"
     assert _tables(empty_engine) == TABLES
     assert _drift(empty_engine) == []
     with empty_engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM prices")) == 16
 
+    migrate.downgrade(empty_engine, "0003")  # drops the append-only trigger
+    with empty_engine.begin() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")) == 0
     migrate.downgrade(empty_engine, "0002")  # the data migration's downgrade removes its rows only
     with empty_engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM services")) == 0
@@ -67,14 +70,14 @@ def test_upgrade_downgrade_upgrade_without_drift(empty_engine: Engine) -> None:
     assert migrate.current_revision(empty_engine) is None
 
     migrate.upgrade(empty_engine)
-    assert migrate.current_revision(empty_engine) == "0003"
+    assert migrate.current_revision(empty_engine) == "0004"
     assert _drift(empty_engine) == []
 
 
 def test_each_revision_steps_down_and_up(empty_engine: Engine) -> None:
-    for revision in ("0001", "0002", "0003"):
+    for revision in ("0001", "0002", "0003", "0004"):
         migrate.upgrade(empty_engine, revision)
         assert migrate.current_revision(empty_engine) == revision
         migrate.downgrade(empty_engine, "-1")
         migrate.upgrade(empty_engine, revision)
-    assert migrate.current_revision(empty_engine) == "0003"
+    assert migrate.current_revision(empty_engine) == "0004"

@@ -45,7 +45,7 @@ def test_diagnostics_reports_versions_and_never_a_secret(make_container: Contain
     body = response.json()
     assert body["version"] == "1.0.0"
     assert body["git_sha"] == "abc123"
-    assert body["migration_revision"] == "0003"
+    assert body["migration_revision"] == "0004"
     assert body["dependencies"]["database"]["status"] == "up"
     for secret in (JWT_SECRET, WEBHOOK_SECRET, "pay-key-SECRET-1", str(container.engine.url.database)):
         assert secret not in response.text
