@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -172,19 +173,32 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the path supports (Starlette's 405 names only the first matching route's)."""
+    paths = request.app.openapi().get("paths", {})
+    for template, operations in paths.items():
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            return ", ".join(sorted(method.upper() for method in operations))
+    return None
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it only
+    headers = dict(exc.headers or {})
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. invalid UTF-8)
+        return problem_response(
+            422, "validation-error", "Invalid request", "body: the body could not be parsed", field="body"
+        )
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
     titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
     slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
         exc.status_code, "http-error"
     )
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
     return problem_response(
-        exc.status_code,
-        slug,
-        titles.get(exc.status_code, "HTTP error"),
-        detail,
-        headers=dict(exc.headers or {}),
+        exc.status_code, slug, titles.get(exc.status_code, "HTTP error"), detail, headers=headers
     )
 
 

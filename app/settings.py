@@ -14,6 +14,8 @@ _DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105 - dev
 _DEV_WEBHOOK_SECRET = "dev-only-webhook-secret"  # noqa: S105 - development default
 DEFAULT_SQLITE_URL = "sqlite:///./sms.db"
 MIN_SECRET_LENGTH = 32
+DEFAULT_MIN_TOPUP_MINOR = 100
+DEFAULT_MAX_TOPUP_MINOR = 100_000_00
 
 
 class AppEnv(StrEnum):
@@ -53,8 +55,8 @@ class Settings(BaseSettings):
 
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     verification_ttl_seconds: PositiveInt = 900
-    max_topup_minor: PositiveInt = 100_000_00
-    min_topup_minor: PositiveInt = 100
+    max_topup_minor: PositiveInt = DEFAULT_MAX_TOPUP_MINOR
+    min_topup_minor: PositiveInt = DEFAULT_MIN_TOPUP_MINOR
 
     login_rate_limit: PositiveInt = 10
     login_rate_window_seconds: PositiveInt = 60

@@ -6,16 +6,26 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.domain import MAX_MINOR_UNITS
 from app.models import LedgerKind, PaymentStatus, VerificationStatus
+from app.settings import DEFAULT_MAX_TOPUP_MINOR, DEFAULT_MIN_TOPUP_MINOR
 
+
+def _integral_float_to_int(value: object) -> object:
+    """JSON Schema counts 5.0 as an integer; accept it, but never 5.5, "5" or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral_float_to_int)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 ServiceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-MinorUnits = Annotated[int, Field(ge=1, le=MAX_MINOR_UNITS, description="Amount in minor units (cents)")]
+MinorUnits = Annotated[JsonInt, Field(ge=1, le=MAX_MINOR_UNITS, description="Amount in minor units (cents)")]
 
 
 class Strict(BaseModel):
@@ -70,7 +80,15 @@ class LedgerPage(BaseModel):
 
 
 class TopupRequest(Strict):
-    amount: MinorUnits
+    # The documented bounds are the defaults; MIN_TOPUP_MINOR / MAX_TOPUP_MINOR may narrow them.
+    amount: Annotated[
+        JsonInt,
+        Field(
+            ge=DEFAULT_MIN_TOPUP_MINOR,
+            le=DEFAULT_MAX_TOPUP_MINOR,
+            description="Amount in minor units (cents)",
+        ),
+    ]
 
 
 class TopupOut(BaseModel):

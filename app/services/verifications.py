@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import domain
 from app.db import session_scope
-from app.errors import Conflict, InvalidRequest, NotFound
+from app.errors import Conflict, NotFound
 from app.models import LedgerKind, Verification, VerificationStatus
 from app.providers import ProviderError, SmsProvider, SmsState
 from app.services import catalogue, ledger
@@ -51,9 +51,7 @@ def reserve(
         return _replay(existing, request)
     price = catalogue.price_of(session, request.service, request.country)
     if price is None:
-        raise InvalidRequest(
-            f"no offer for service '{request.service}' in country '{request.country}'", field="body.service"
-        )
+        raise NotFound(f"no offer for service '{request.service}' in country '{request.country}'")
     verification = Verification(
         id=uuid.uuid4(),
         user_id=user_id,

@@ -50,13 +50,13 @@ def test_purchase_without_money_is_402_and_changes_nothing(client: TestClient) -
     assert len(client.get("/api/v1/verifications", headers=headers).json()["items"]) == 1
 
 
-def test_unknown_offer_is_422_naming_the_field(client: TestClient) -> None:
+def test_unknown_offer_is_not_found(client: TestClient) -> None:
     headers = funded(client)
     refused = client.post(
         "/api/v1/verifications", json={"service": "myspace", "country": "US"}, headers=headers
     )
-    assert refused.status_code == 422
-    assert refused.json()["field"] == "body.service"
+    assert refused.status_code == 404
+    assert refused.json()["detail"] == "no offer for service 'myspace' in country 'US'"
     assert balance(client, headers) == 1000
 
 

@@ -82,10 +82,30 @@ def test_unknown_ids_and_routes_are_404_problems(client: TestClient) -> None:
         assert_problem(response.json(), 404)
 
 
-def test_wrong_method_is_a_405_problem(client: TestClient) -> None:
+def test_wrong_method_is_a_405_problem_listing_every_allowed_method(client: TestClient) -> None:
     response = client.delete("/api/v1/wallet")
     assert response.status_code == 405
     assert_problem(response.json(), 405)
+    assert response.headers["Allow"] == "GET"
+    # GET and POST live on two routes; the Allow header must name both
+    assert client.put("/api/v1/verifications").headers["Allow"] == "GET, POST"
+    assert client.put(f"/api/v1/verifications/{uuid.uuid4()}").headers["Allow"] == "GET"
+
+
+def test_integral_floats_count_as_integers(client: TestClient) -> None:
+    headers = register(client)
+    response = client.post("/api/v1/wallet/topups", json={"amount": 500.0}, headers=headers)
+    assert response.status_code == 201
+    assert client.get("/api/v1/wallet", headers=headers).json()["balance"] == 500
+
+
+def test_undecodable_body_is_a_422_problem(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/auth/login", content=b'{"email": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert_problem(response.json(), 422)
+    assert response.json()["field"] == "body"
 
 
 def test_oversized_bodies_are_refused(client: TestClient, container: Container) -> None:

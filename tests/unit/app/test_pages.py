@@ -133,7 +133,7 @@ def test_dashboard_errors_are_shown_not_thrown(client: TestClient) -> None:
         "/dashboard/verifications",
         data={"service": "nope", "country": "US", "idempotency_key": "k2", "csrf_token": token},
     )
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
     assert "no offer" in unknown.text
 
 
