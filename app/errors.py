@@ -79,7 +79,7 @@ class EmailTaken(AppError):
 
 
 class IdempotencyKeyReused(AppError):
-    status, slug, title = 422, "idempotency-key-reused", "Idempotency key reused"
+    status, slug, title = 409, "idempotency-key-reused", "Idempotency key reused"
 
 
 class InvalidRequest(AppError):

@@ -33,7 +33,7 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     """Domain errors that escaped a route's own mapping still become problems, never a 500."""
     mapping: dict[type[domain.DomainError], tuple[int, str, str]] = {
         domain.InsufficientFunds: (402, "insufficient-funds", "Insufficient funds"),
-        domain.IdempotencyConflict: (422, "idempotency-key-reused", "Idempotency key reused"),
+        domain.IdempotencyConflict: (409, "idempotency-key-reused", "Idempotency key reused"),
         domain.InvalidTransition: (409, "conflict", "Conflict"),
         domain.InvalidAmount: (422, "validation-error", "Invalid request"),
     }

@@ -20,12 +20,13 @@ def _integral_float_to_int(value: object) -> object:
     return value
 
 
+# Constraints go in `= Field(...)`: inside Annotated next to a BeforeValidator, pydantic would
+# emit them as unknown `ge`/`le` keys instead of JSON Schema `minimum`/`maximum`.
 JsonInt = Annotated[int, BeforeValidator(_integral_float_to_int)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 ServiceCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-MinorUnits = Annotated[JsonInt, Field(ge=1, le=MAX_MINOR_UNITS, description="Amount in minor units (cents)")]
 
 
 class Strict(BaseModel):
@@ -81,14 +82,9 @@ class LedgerPage(BaseModel):
 
 class TopupRequest(Strict):
     # The documented bounds are the defaults; MIN_TOPUP_MINOR / MAX_TOPUP_MINOR may narrow them.
-    amount: Annotated[
-        JsonInt,
-        Field(
-            ge=DEFAULT_MIN_TOPUP_MINOR,
-            le=DEFAULT_MAX_TOPUP_MINOR,
-            description="Amount in minor units (cents)",
-        ),
-    ]
+    amount: JsonInt = Field(
+        ge=DEFAULT_MIN_TOPUP_MINOR, le=DEFAULT_MAX_TOPUP_MINOR, description="Amount in minor units (cents)"
+    )
 
 
 class TopupOut(BaseModel):
@@ -142,7 +138,7 @@ class PaymentEventData(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     payment_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    amount: MinorUnits
+    amount: JsonInt = Field(ge=1, le=MAX_MINOR_UNITS, description="Amount in minor units (cents)")
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 

@@ -59,7 +59,7 @@ def to_out(row: Verification) -> VerificationOut:
             "model": VerificationOut,
             "description": "Replay of an earlier request with this Idempotency-Key",
         },
-        **problem_docs(401, 402, 404, 413, 422, 429, 502, 503, 504),
+        **problem_docs(401, 402, 404, 409, 413, 422, 429, 502, 503, 504),
     },
 )
 def purchase(

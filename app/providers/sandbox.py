@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -37,8 +38,13 @@ class SandboxSmsProvider:
     name = "sandbox"
 
     def __init__(
-        self, delay_seconds: float | None = 5.0, clock: Callable[[], float] = time.monotonic
+        self,
+        delay_seconds: float | None = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        instance: str | None = None,
     ) -> None:
+        # Activation ids carry an instance token so ids from an earlier run never collide.
+        self._instance = instance or secrets.token_hex(4)
         self._delay = delay_seconds
         self._clock = clock
         self._counter = itertools.count(1)
@@ -48,7 +54,7 @@ class SandboxSmsProvider:
     def buy_number(self, service: str, country: str) -> Activation:
         with self._lock:
             serial = next(self._counter)
-            activation_id = f"sbx-{serial:08d}"
+            activation_id = f"sbx-{self._instance}-{serial:08d}"
             self._rentals[activation_id] = _Rental(bought_at=self._clock())
         dial = DIAL_CODES.get(country, "999")
         return Activation(activation_id, f"+{dial}555{serial:07d}")
@@ -78,10 +84,14 @@ class SandboxSmsProvider:
             self._rental(activation_id).cancelled = True
 
     def _rental(self, activation_id: str) -> _Rental:
-        try:
-            return self._rentals[activation_id]
-        except KeyError:
-            raise ProviderError(f"unknown activation {activation_id}") from None
+        rental = self._rentals.get(activation_id)
+        if rental is None:
+            if not activation_id.startswith("sbx-"):
+                raise ProviderError(f"unknown activation {activation_id}")
+            # Rented by an earlier process (the sandbox keeps no state across restarts): adopt it
+            # as one that has waited long enough, so a restarted dev server keeps working.
+            rental = self._rentals[activation_id] = _Rental(bought_at=float("-inf"))
+        return rental
 
 
 class SandboxPaymentProvider:

@@ -68,7 +68,7 @@ def test_idempotent_retry_never_charges_twice(client: TestClient) -> None:
     assert first.json()["id"] == second.json()["id"]
     assert balance(client, headers) == 1000 - PRICE
     other_body = client.post("/api/v1/verifications", json={**BUY, "country": "GB"}, headers=headers)
-    assert other_body.status_code == 422
+    assert other_body.status_code == 409
     assert other_body.json()["type"].endswith("/idempotency-key-reused")
     fresh_key = client.post("/api/v1/verifications", json=BUY, headers={**headers, "Idempotency-Key": "k2"})
     assert fresh_key.status_code == 201

@@ -14,8 +14,11 @@ class Ticker:
 
 
 def test_sandbox_numbers_are_deterministic() -> None:
-    first, second = SandboxSmsProvider(None), SandboxSmsProvider(None)
+    first, second = SandboxSmsProvider(None, instance="seed"), SandboxSmsProvider(None, instance="seed")
     assert first.buy_number("telegram", "US") == second.buy_number("telegram", "US")
+    assert SandboxSmsProvider(None).buy_number("telegram", "US") != SandboxSmsProvider(None).buy_number(
+        "telegram", "US"
+    )
     assert first.buy_number("telegram", "GB").phone_number.startswith("+44")
     assert first.buy_number("telegram", "ZZ").phone_number.startswith("+999")
 
@@ -47,6 +50,19 @@ def test_sandbox_cancel_and_unknown_activation() -> None:
     assert sms.get_status(activation.activation_id).state is SmsState.CANCELLED
     with pytest.raises(ProviderError, match="unknown activation"):
         sms.get_status("nope")
+
+
+def test_sandbox_adopts_activations_from_an_earlier_run() -> None:
+    earlier = SandboxSmsProvider(delay_seconds=5).buy_number("telegram", "US")
+    restarted = SandboxSmsProvider(delay_seconds=5)
+    status = restarted.get_status(earlier.activation_id)
+    assert (status.state, status.code) == (
+        SmsState.RECEIVED,
+        SandboxSmsProvider.code_for(earlier.activation_id),
+    )
+    other = SandboxSmsProvider(delay_seconds=5).buy_number("telegram", "US")
+    restarted.cancel(other.activation_id)
+    assert restarted.get_status(other.activation_id).state is SmsState.CANCELLED
 
 
 def test_sandbox_payments_settle_or_stay_pending() -> None:
