@@ -33,6 +33,17 @@ NOTICES = {
     "cancelled": "Verification cancelled and refunded.",
 }
 
+# Plain HTML, no script at all: nothing may run, forms only post back here, no framing.
+PAGE_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -52,6 +63,7 @@ def _render(
             CSRF_COOKIE, token, httponly=True, samesite="lax", secure=container.settings.secure_cookies
         )
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
 
 

@@ -41,7 +41,10 @@ def sign_up(client: TestClient) -> str:
 
 def test_forms_have_labelled_fields(client: TestClient) -> None:
     for path in ("/register", "/login"):
-        assert labels_for(client.get(path).text) == {"email", "password"}
+        page = client.get(path)
+        assert labels_for(page.text) == {"email", "password"}
+        assert "script-src" not in page.headers["Content-Security-Policy"]
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
     sign_up(client)
     assert labels_for(client.get("/dashboard").text) == {"amount", "service", "country"}
 
