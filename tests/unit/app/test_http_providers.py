@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.factory import create_app
+from app.models import Payment
 from app.providers import (
     HttpPaymentProvider,
     HttpSmsProvider,
@@ -162,3 +163,24 @@ def test_the_app_buys_through_the_http_provider(
             == "cancelled"
         )
         assert client.get("/api/v1/wallet", headers=headers).json()["balance"] == balance_before + 48
+
+
+def test_topups_through_the_http_payment_provider(
+    provider: RunningProvider, make_container: ContainerFactory
+) -> None:
+    payments = HttpPaymentProvider(provider.url, KEY, timeout=2)
+    container = make_container(payment_provider=payments)
+    with TestClient(create_app(container=container)) as client:
+        headers = register(client)
+        created = client.post("/api/v1/wallet/topups", json={"amount": 2000}, headers=headers)
+        assert created.status_code == 201
+        assert created.json()["status"] == "pending"
+        assert created.json()["checkout_url"].startswith("https://pay.example/checkout/pay-")
+        assert client.get("/api/v1/wallet", headers=headers).json()["balance"] == 0  # until the webhook
+        for injected, expected in ((500, 504), (400, 502)):
+            provider.state.fail_next = [injected]
+            refused = client.post("/api/v1/wallet/topups", json={"amount": 2000}, headers=headers)
+            assert refused.status_code == expected
+        with container.sessions() as session:
+            statuses = sorted(p.status for p in session.query(Payment).all())
+        assert statuses == ["failed", "failed", "pending"]

@@ -6,10 +6,12 @@ from fastapi.testclient import TestClient
 
 from app.container import Container
 from app.deps import SESSION_COOKIE
+from app.factory import create_app
 from app.models import Verification
 from app.pages import CSRF_COOKIE
 from app.providers import SandboxSmsProvider
 from tests.support.fakes import PASSWORD, unique_email
+from tests.unit.app.conftest import ContainerFactory
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -168,3 +170,15 @@ def test_register_page_validation_and_duplicates(client: TestClient) -> None:
             "/register", data={"email": "<script>@x.co", "password": "short", "csrf_token": token}
         ).text
     )
+
+
+def test_login_page_is_rate_limited(make_container: ContainerFactory) -> None:
+    container = make_container(login_rate_limit=2)
+    with TestClient(create_app(container=container)) as client:
+        token = csrf(client, "/login")
+        form = {"email": unique_email(), "password": "wrong-password", "csrf_token": token}
+        statuses = [client.post("/login", data=form).status_code for _ in range(3)]
+        assert statuses == [401, 401, 429]
+        limited = client.post("/login", data=form)
+        assert "rate limit exceeded" in limited.text
+        assert int(limited.headers["Retry-After"]) >= 1
