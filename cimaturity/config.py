@@ -60,6 +60,7 @@ class ProjectConfig:
     source_paths: tuple[str, ...]
     test_paths: tuple[str, ...]
     unit_test_paths: tuple[str, ...]  # what the `test` check runs; service-stage suites run elsewhere
+    typecheck_paths: tuple[str, ...]  # what mypy --strict checks (default: the source paths)
     requirements: tuple[str, ...]
     dockerfile: str = "Dockerfile"
     denied_licenses: tuple[str, ...] = DEFAULT_DENIED_LICENSES
@@ -96,11 +97,13 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         table = raw
     reader = _TableReader(pyproject, "tool.cimaturity", table)
     test_paths = reader.str_list("test_paths") or _detect_tests(root)
+    source_paths = reader.str_list("source_paths") or _detect_sources(root)
     config = ProjectConfig(
         root=root,
-        source_paths=reader.str_list("source_paths") or _detect_sources(root),
+        source_paths=source_paths,
         test_paths=test_paths,
         unit_test_paths=reader.str_list("unit_test_paths") or _detect_unit_tests(root, test_paths),
+        typecheck_paths=reader.str_list("typecheck_paths") or source_paths,
         requirements=reader.str_list("requirements") or _detect_requirements(root),
         dockerfile=reader.string("dockerfile", "Dockerfile"),
         denied_licenses=reader.str_list("denied_licenses") or DEFAULT_DENIED_LICENSES,

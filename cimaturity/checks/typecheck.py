@@ -21,7 +21,7 @@ _SUCCESS = re.compile(r"^Success: no issues found in (\d+) source files?", re.MU
 
 def _paths(ctx: CheckContext) -> tuple[str, ...]:
     # mypy exits 2 on a folder without Python files (e.g. a `scripts/` of shell scripts).
-    existing = ctx.config.existing(ctx.config.source_paths)
+    existing = ctx.config.existing(ctx.config.typecheck_paths)
     return tuple(path for path in existing if next(python_files(ctx.root, [path]), None) is not None)
 
 

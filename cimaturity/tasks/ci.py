@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -90,7 +91,9 @@ def ci(
     try:
         score, paths, annotations = run_report(record.project, reports_dir, None, os.environ)
     except ReportError as exc:
-        raise Exit(f"cimaturity report: {exc}", code=2) from None
+        print(f"cimaturity report: {exc}", file=sys.stderr)
+        finish(record, reports_dir)  # the gates' verdict first, when it is a failure
+        raise Exit("cimaturity: the checks passed but the report could not be written", code=2) from None
     for line in annotations:
         print(line)
     print(f"maturity score: {score.score:.1f}/10 -> {paths[0]}")
