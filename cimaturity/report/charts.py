@@ -6,12 +6,9 @@ import base64
 import io
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display on CI machines
-
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from cimaturity.report.evidence import Evidence
@@ -36,11 +33,17 @@ class Chart:
     empty_reason: str = ""
 
 
+def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
+    """A figure on the Agg canvas, outside pyplot: no global state, no display, cheaper to import."""
+    figure = Figure(figsize=size)
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots()
+
+
 def _uri(figure: Figure) -> str:
     buffer = io.BytesIO()
     figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=80)
-    plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -49,7 +52,7 @@ def points_by_criterion(score: Score) -> Chart:
     results = [r for r in score.results if r.applicable]
     if not results:
         return Chart(title, None, "no applicable criterion")
-    figure, axes = plt.subplots(figsize=(8, 0.32 * len(results) + 1))
+    figure, axes = _figure((8, 0.32 * len(results) + 1))
     names = [r.criterion.id for r in results]
     axes.barh(names, [r.max_points for r in results], color="#e0e0e0", label="available")
     axes.barh(names, [r.points for r in results], color=[_COLOURS[r.status] for r in results], label="earned")
@@ -66,7 +69,7 @@ def findings_by_tool(findings: pd.DataFrame) -> Chart:
     table = pd.crosstab(findings["tool"], findings["severity"]).reindex(
         columns=list(_SEVERITIES), fill_value=0
     )
-    figure, axes = plt.subplots(figsize=(8, 0.4 * len(table) + 1.2))
+    figure, axes = _figure((8, 0.4 * len(table) + 1.2))
     left = pd.Series(0, index=table.index)
     for severity, colour in zip(_SEVERITIES, _SEVERITY_COLOURS, strict=True):
         values = table[severity]
@@ -88,7 +91,7 @@ def coverage_by_module(coverage: pd.DataFrame, limit: int = 25) -> Chart:
     grouped = grouped[grouped["statements"] > 0]
     grouped["percent"] = 100 * (1 - grouped["missed"] / grouped["statements"])
     grouped = grouped.sort_values("percent").head(limit)
-    figure, axes = plt.subplots(figsize=(8, 0.32 * len(grouped) + 1))
+    figure, axes = _figure((8, 0.32 * len(grouped) + 1))
     axes.barh(grouped.index, grouped["percent"], color="#1565c0")
     axes.set_xlim(0, 100)
     axes.axvline(70, color="#c62828", linestyle="--", label="70% target")
@@ -104,7 +107,7 @@ def slowest_tests(tests: pd.DataFrame, limit: int = 15) -> Chart:
         return Chart(title, None, "no test results")
     top = tests.assign(time_s=pd.to_numeric(tests["time_s"], errors="coerce")).nlargest(limit, "time_s")
     labels = [f"{c}: {str(case)[-50:]}" for c, case in zip(top["check"], top["case"], strict=True)]
-    figure, axes = plt.subplots(figsize=(8, 0.32 * len(top) + 1))
+    figure, axes = _figure((8, 0.32 * len(top) + 1))
     axes.barh(labels, top["time_s"], color="#00838f")
     axes.invert_yaxis()
     axes.set_xlabel("seconds")
@@ -121,7 +124,7 @@ def checks_gantt(checks: pd.DataFrame) -> Chart:
     offset = (started - started.min()).dt.total_seconds().fillna(0.0)
     durations = pd.to_numeric(checks["duration_s"], errors="coerce").fillna(0.0)
     colours = [_STATUS_COLOURS.get(str(s), "#9e9e9e") for s in checks["status"]]
-    figure, axes = plt.subplots(figsize=(8, 0.32 * len(checks) + 1))
+    figure, axes = _figure((8, 0.32 * len(checks) + 1))
     axes.barh(checks["name"].astype(str), durations.clip(lower=0.05), left=offset, color=colours)
     axes.invert_yaxis()
     axes.set_xlabel("seconds since the run started")
