@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cimaturity.artifacts import read_json
 from cimaturity.model import ArtifactError
 
 
@@ -27,12 +28,7 @@ def read_sarif(path: Path, expected_tool: str | None = None) -> list[SarifResult
     With `expected_tool`, a run written by any other tool is refused too (even one with no
     results: an empty SARIF from the wrong tool is no evidence either).
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: SARIF file missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    document = read_json(path, "SARIF")
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise ArtifactError(f"{path}: not a SARIF log (no 'runs' list)")
     if str(document.get("version", "")) != "2.1.0":

@@ -9,12 +9,12 @@ reason, not failed. A runtime package whose license cannot be found is `error`, 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cimaturity.artifacts import read_json
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 
 SBOM = "sbom.cdx.json"
@@ -135,12 +135,7 @@ def denied_match(license_text: str, denied: Sequence[str]) -> str | None:
 
 
 def load_sbom(path: Path) -> list[Component]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: SBOM missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    document = read_json(path, "SBOM")
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise ArtifactError(f"{path}: not a CycloneDX SBOM (bomFormat is not 'CycloneDX')")
     if not isinstance(document.get("specVersion"), str) or not isinstance(
@@ -154,12 +149,7 @@ def load_sbom(path: Path) -> list[Component]:
 
 
 def load_licenses(path: Path) -> list[PackageLicense]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: pip-licenses report missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    document = read_json(path, "pip-licenses report")
     if not isinstance(document, list) or not document:
         raise ArtifactError(f"{path}: not a pip-licenses JSON list (or empty)")
     try:

@@ -7,10 +7,10 @@ coverage's JSON is at least the threshold in force today (the ratchet never goes
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from cimaturity.artifacts import read_json
 from cimaturity.checks.junit import read_junit
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
@@ -64,12 +64,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
 
 def read_coverage_percent(path: Path) -> float:
     """`totals.percent_covered` of a coverage JSON report. Raises ArtifactError naming the file."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: coverage JSON missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    document = read_json(path, "coverage JSON")
     totals = document.get("totals") if isinstance(document, dict) else None
     if not isinstance(totals, dict) or not isinstance(document.get("files"), dict):
         raise ArtifactError(f"{path}: not a coverage JSON report (no 'totals' and 'files')")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 
 from cimaturity.report.rubric import Criterion, Rubric
 from cimaturity.report.rules import RULES, RuleContext, RuleOutcome, RuleStatus
@@ -20,12 +19,8 @@ class ScoreError(Exception):
     """A score that cannot be right (outside 0-10, or nothing to score)."""
 
 
-class CriterionStatus(StrEnum):
-    MET = "met"
-    PARTIAL = "partial"
-    UNMET = "unmet"
-    NO_EVIDENCE = "no evidence"
-    NOT_APPLICABLE = "not applicable"
+# A criterion's status takes the same values as its rules' (the weakest rule decides).
+CriterionStatus = RuleStatus
 
 
 @dataclass(frozen=True)

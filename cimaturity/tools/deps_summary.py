@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cimaturity.artifacts import read_json
 from cimaturity.atomic import write_text_atomic
 from cimaturity.model import ArtifactError
 
@@ -167,12 +168,7 @@ def summarise(audits: Sequence[tuple[str, Path]], safety: SafetyResult) -> DepsS
 
 def load_summary(path: Path) -> DepsSummary:
     """Read `summary.json` back; ArtifactError naming the file when it is not a complete summary."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: deps summary missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: not valid JSON ({exc})") from None
+    document = read_json(path, "deps summary")
     if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(f"{path}: not a deps summary (format_version {FORMAT_VERSION} expected)")
     try:

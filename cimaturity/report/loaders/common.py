@@ -6,7 +6,6 @@ Every helper raises `ArtifactError` with a one-line message naming the file, nev
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,6 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+# The file readers live in cimaturity.artifacts (the checks use them too); re-exported for loaders.
+from cimaturity.artifacts import check_file as check_file
+from cimaturity.artifacts import one_line
+from cimaturity.artifacts import parse_json as parse_json
+from cimaturity.artifacts import read_bytes as read_bytes
+from cimaturity.artifacts import read_json as read_json
 from cimaturity.model import ArtifactError
 
 # dtypes per column; columns not listed are strings. The column order comes from evidence.py.
@@ -66,47 +71,6 @@ def concat(columns: tuple[str, ...], frames: Sequence[pd.DataFrame]) -> pd.DataF
         return parts[0].reset_index(drop=True)
     joined = pd.concat(parts, ignore_index=True)
     return joined.astype({column: _DTYPES.get(column, "str") for column in columns})
-
-
-def check_file(path: Path, kind: str) -> None:
-    """Missing, a directory, or zero bytes: an ArtifactError naming the file, without reading it."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: {kind} file missing") from None
-    except OSError as exc:
-        raise ArtifactError(f"{path}: {kind} file unreadable ({exc.strerror or exc})") from None
-    if path.is_dir():
-        raise ArtifactError(f"{path}: {kind} path is a directory, not a file")
-    if size == 0:
-        raise ArtifactError(f"{path}: {kind} file is empty")
-
-
-def read_bytes(path: Path, kind: str) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: {kind} file missing") from None
-    except IsADirectoryError:
-        raise ArtifactError(f"{path}: {kind} path is a directory, not a file") from None
-    except OSError as exc:
-        raise ArtifactError(f"{path}: {kind} file unreadable ({exc.strerror or exc})") from None
-    if not data.strip():
-        raise ArtifactError(f"{path}: {kind} file is empty")
-    return data
-
-
-def read_json(path: Path, kind: str) -> Any:
-    return parse_json(read_bytes(path, kind), path, kind)
-
-
-def parse_json(data: bytes, path: Path, kind: str) -> Any:
-    try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path}: {kind} file is not valid JSON ({_one_line(str(exc))})") from None
-    except RecursionError:
-        raise ArtifactError(f"{path}: {kind} file nests too deeply to read") from None
 
 
 def require_dict(value: object, path: Path, what: str) -> dict[str, Any]:
@@ -178,5 +142,4 @@ def _kind_of(value: object) -> str:
     )
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]
+_one_line = one_line

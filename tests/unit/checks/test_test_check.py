@@ -173,7 +173,7 @@ def test_fake_evidence_sanity_passes(tmp_path: Path) -> None:
     [
         (GOOD_JUNIT[:60], GOOD_COVERAGE, "junit.xml: not well-formed XML"),
         ('<coverage version="7"/>', GOOD_COVERAGE, "junit.xml: not a JUnit XML file"),
-        (GOOD_JUNIT, GOOD_COVERAGE[:20], "coverage.json: not valid JSON"),
+        (GOOD_JUNIT, GOOD_COVERAGE[:20], "coverage.json: coverage JSON file is not valid JSON"),
         (GOOD_JUNIT, '{"runs": []}', "coverage.json: not a coverage JSON report"),
         (GOOD_JUNIT, '{"totals": {"percent_covered": 140}, "files": {}}', "percent_covered is 140"),
         ('<testsuites><testsuite name="pytest" tests="0"/></testsuites>', GOOD_COVERAGE, "no tests ran"),
