@@ -49,7 +49,7 @@ class MemoryCache:
 
 
 class RedisCache:
-    def __init__(self, client: redis.Redis[bytes], prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 

@@ -34,7 +34,7 @@ class Container:
     sms: SmsProvider
     payments: PaymentProvider
     passwords: Passwords
-    redis_client: redis.Redis[bytes] | None = None
+    redis_client: redis.Redis | None = None
     clock: Clock = field(default=utc_now)
 
     def close(self) -> None:
@@ -52,7 +52,7 @@ def build_container(
     clock: Clock | None = None,
 ) -> Container:
     engine = engine or make_engine(settings.effective_database_url)
-    client: redis.Redis[bytes] | None = None
+    client: redis.Redis | None = None
     cache: Cache
     limiter: RateLimiter
     if settings.redis_url:

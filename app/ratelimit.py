@@ -51,7 +51,7 @@ class MemoryRateLimiter:
 class RedisRateLimiter:
     """INCR + EXPIRE in one transaction; the key's TTL is the time left in the window."""
 
-    def __init__(self, client: redis.Redis[bytes], prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._client = client
         self._prefix = prefix
 

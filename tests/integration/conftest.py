@@ -93,7 +93,7 @@ def redis_url() -> str:
 def redis_prefix(redis_url: str) -> Iterator[str]:
     prefix = f"it:{uuid.uuid4().hex[:12]}:"
     yield prefix
-    client: redis.Redis[bytes] = redis.Redis.from_url(redis_url)
+    client: redis.Redis = redis.Redis.from_url(redis_url)
     keys = list(client.scan_iter(match=f"{prefix}*"))
     if keys:
         client.delete(*keys)
