@@ -6,8 +6,15 @@
 #   - Debian's chromium (E2E tests and the HTML report check), when missing
 #   - PostgreSQL and Redis reachable at DATABASE_URL / REDIS_URL (default 127.0.0.1:5432 and
 #     127.0.0.1:6379): started when installed but stopped, installed from Debian when absent
+# Usage: scripts/setup.sh [python] [browser] [services]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+parts=" ${*:-python browser services} "
+for part in $parts; do
+  case "$part" in python|browser|services) ;; *) echo "setup: unknown part '$part' (python, browser, services)" >&2; exit 2;; esac
+done
+asked() { [[ "$parts" == *" $1 "* ]]; }
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -44,7 +51,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 
 # --- Chromium for Playwright (playwright install cannot download here; Debian's build works) --
-if ! command -v chromium >/dev/null 2>&1; then
+if asked browser && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+    && ! command -v google-chrome >/dev/null 2>&1; then
   say "Chromium is missing: installing Debian's chromium package"
   apt_install chromium
 fi
@@ -70,6 +78,8 @@ parts = urlsplit(sys.argv[1])
 print(parts.hostname or "127.0.0.1", parts.port or int(sys.argv[2]))
 PY
 }
+
+if ! asked services; then say "ready"; exit 0; fi
 
 read -r pg_host pg_port < <(url_host_port "${DATABASE_URL:-postgresql://127.0.0.1:5432/postgres}" 5432)
 if ! port_open "$pg_host" "$pg_port"; then

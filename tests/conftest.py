@@ -1,20 +1,12 @@
-"""Shared by every suite: Playwright drives Debian's Chromium (its own download is offline here)."""
+"""Shared by every suite: Playwright drives the system Chromium (its own download is offline here)."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def chromium_executable() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("Chromium is not installed: run ./scripts/setup.sh (installs Debian's chromium)")
-    return path
+from tests.support.browser import CHROMIUM_ARGS, chromium_executable
 
 
 @pytest.fixture(scope="session")

@@ -212,20 +212,27 @@ def workflow_step(ctx: RuleContext, params: Params) -> RuleOutcome:
     )
 
 
-@rule(patterns=_list(), soft_credit=_n(0.0))
+@rule(patterns=_list(), labels=_list(()), soft_credit=_n(0.0))
 def workflow_steps_all_hard(ctx: RuleContext, params: Params) -> RuleOutcome:
-    """Every pattern matches at least one step, and no matching step is soft."""
+    """Every pattern matches at least one step, and no matching step is soft.
+
+    `labels` name the patterns for people (one per pattern); without them the pattern is shown.
+    """
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
-    absent = [p for p in params.strs("patterns") if not _matching_steps(ctx.workflows, (p,))]
+    patterns = params.strs("patterns")
+    labels = params.strs("labels")
+    names = dict(zip(patterns, labels, strict=True)) if len(labels) == len(patterns) else {}
+    absent = [names.get(p, p) for p in patterns if not _matching_steps(ctx.workflows, (p,))]
+    matched = _matching_steps(ctx.workflows, patterns)
     soft = [
-        f"{_where(job, step)} ({', '.join(_soft(job, step))})"
-        for job, step in _matching_steps(ctx.workflows, params.strs("patterns"))
-        if _soft(job, step)
+        f"{_where(job, step)} ({', '.join(reasons)})"
+        for job, step in matched
+        if (reasons := _soft(job, step))
     ]
     if absent:
         return RuleOutcome.unmet(
-            f"no step matching {', '.join(absent)}", f"add blocking steps for {', '.join(absent)}"
+            f"no step running {', '.join(absent)}", f"add blocking steps for {', '.join(absent)}"
         )
     if soft:
         return RuleOutcome.partial(
@@ -233,7 +240,8 @@ def workflow_steps_all_hard(ctx: RuleContext, params: Params) -> RuleOutcome:
             f"{len(soft)} soft-failing step(s): " + "; ".join(soft),
             "remove continue-on-error / --exit-zero / || true from: " + "; ".join(soft),
         )
-    return RuleOutcome.met(f"every step matching {', '.join(params.strs('patterns'))} blocks on failure")
+    where = "; ".join(dict.fromkeys(_where(job, step) for job, step in matched))
+    return RuleOutcome.met(f"{', '.join(names.get(p, p) for p in patterns)} block on failure: {where}")
 
 
 @rule(services=_list(), patterns=_list(), label=_s())
@@ -402,7 +410,8 @@ def required_checks_declared(ctx: RuleContext, params: Params) -> RuleOutcome:
     if not names:
         return RuleOutcome.unmet(f"`{source}` lists no required checks", "list the required status checks")
     known = {job.id for job in ctx.workflows.jobs} | {job.name for job in ctx.workflows.jobs}
-    unknown = [name for name in names if name.split(" (")[0] not in known]
+    # "test (3.11)" is a matrix leg of job "test"; "Lint (ruff)" may be a job's own name.
+    unknown = [name for name in names if name not in known and name.split(" (")[0] not in known]
     if unknown:
         return RuleOutcome.partial(
             (len(names) - len(unknown)) / len(names) * 0.5,

@@ -7,15 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from cimaturity.report import pipeline
+from tests.support.browser import CHROMIUM_ARGS, chromium_executable
 
 TARGET = Path(__file__).resolve().parents[2] / "fixtures" / "target_state"
 
 
 @pytest.mark.e2e
 def test_html_renders_in_chromium(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     root = Path(
         shutil.copytree(TARGET, tmp_path / "repo", ignore=shutil.ignore_patterns(".*_cache", "__pycache__"))
     )
@@ -23,11 +24,8 @@ def test_html_renders_in_chromium(tmp_path: Path) -> None:
     html = paths[1]
     errors: list[str] = []
     failed: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.on(

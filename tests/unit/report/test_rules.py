@@ -267,3 +267,31 @@ def test_secrets_over_history_needs_full_checkout(tmp_path: Path) -> None:
         ).fraction
         == 0.5
     )
+
+
+def _workflow_with(tmp_path: Path, name: str, run: str) -> Path:
+    text = f"on: push\njobs:\n  j:\n    steps:\n      - name: step\n        run: {run}\n"
+    return fx.write(tmp_path / name, {".github/workflows/ci.yml": text})
+
+
+def test_cimaturity_tasks_count_as_the_checks_they_run(tmp_path: Path) -> None:
+    """`invoke lint`, `invoke ci --only ...,lint` and a plain `invoke ci` run lint; a skip does not."""
+    use = _rule("lint", "workflow_step")
+    runs = {
+        "task": ("invoke lint", RuleStatus.MET),
+        "only": (".venv/bin/invoke ci --profile quick --only typecheck,lint", RuleStatus.MET),
+        "everything": (".venv/bin/invoke ci --profile full", RuleStatus.MET),
+        "skipped": ("invoke ci --skip lint", RuleStatus.UNMET),
+        "other": ("invoke ci --only typecheck", RuleStatus.UNMET),
+    }
+    for name, (run, expected) in runs.items():
+        outcome = _apply(use, fx.context(_workflow_with(tmp_path, name, run), fx.evidence()))
+        assert outcome.status is expected, (run, outcome)
+
+
+def test_security_tasks_must_cover_both_scanners(tmp_path: Path) -> None:
+    use = _rule("security_gates", "workflow_steps_all_hard")
+    both = _workflow_with(tmp_path, "both", "invoke ci --only sast,deps,secrets")
+    assert _apply(use, fx.context(both, fx.evidence())).status is RuleStatus.MET
+    sast_only = _workflow_with(tmp_path, "sast", "invoke sast")
+    assert _apply(use, fx.context(sast_only, fx.evidence())).status is RuleStatus.UNMET
