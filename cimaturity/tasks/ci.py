@@ -14,7 +14,6 @@ from invoke.tasks import task
 from cimaturity.config import ConfigError, load_config, validate_check_names
 from cimaturity.progress import ConsoleProgress
 from cimaturity.registry import CHECKS, is_known
-from cimaturity.report.pipeline import ReportError, run_report
 from cimaturity.runfile import RunRecord
 from cimaturity.runner import Profile, SelectionError, run_checks, select
 
@@ -87,6 +86,9 @@ def ci(
         project=project, reports=reports, profile=profile, only=_names(only), skip=_names(skip), jobs=jobs
     )
     reports_dir = Path(reports).resolve() if reports else Path(record.project) / "reports"
+    # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.
+    from cimaturity.report.pipeline import ReportError, run_report
+
     # The report is the last step: it scores whatever evidence the run left, failed gates included.
     try:
         score, paths, annotations = run_report(record.project, reports_dir, None, os.environ)

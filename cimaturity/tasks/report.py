@@ -8,8 +8,6 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from cimaturity.report.pipeline import ReportError, run_report
-
 
 @task(
     help={
@@ -24,6 +22,8 @@ def report(c: Context, project: str = ".", artifacts: str = "", rubric: str = ""
     In GitHub Actions it also appends the Markdown to $GITHUB_STEP_SUMMARY and prints ::error
     annotations for findings of failed gates.
     """
+    from cimaturity.report.pipeline import ReportError, run_report  # heavy: only when reporting
+
     try:
         score, paths, annotations = run_report(project, artifacts or None, rubric or None, os.environ)
     except ReportError as exc:
