@@ -67,6 +67,8 @@ class ProjectConfig:
     secrets_baseline: str = ".secrets.baseline"
     skip_checks: tuple[str, ...] = ()
     timeouts: Mapping[str, float] = field(default_factory=dict)
+    # Folders of a service-stage pytest suite, by check name (default: <test path>/<name>).
+    suite_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: CoveragePolicy = CoveragePolicy()
     deps: DepsPolicy = DepsPolicy()
     database_url: str = DEFAULT_DATABASE_URL
@@ -76,6 +78,11 @@ class ProjectConfig:
 
     def existing(self, paths: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(p for p in paths if (self.root / p).exists())
+
+    def suite(self, name: str) -> tuple[str, ...]:
+        """The existing folders of suite `name`: configured, else `<test path>/<name>`."""
+        wanted = self.suite_paths.get(name) or tuple(f"{path}/{name}" for path in self.test_paths)
+        return self.existing(wanted)
 
 
 def load_config(root: Path, environ: Mapping[str, str] | None = None) -> ProjectConfig:
@@ -110,6 +117,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         secrets_baseline=reader.string("secrets_baseline", ".secrets.baseline"),
         skip_checks=reader.str_list("skip_checks"),
         timeouts=reader.number_table("timeouts"),
+        suite_paths=reader.str_list_table("suite_paths"),
         coverage=_coverage(reader.sub("coverage")),
         deps=_deps(reader.sub("deps"), env),
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -236,6 +244,15 @@ class _TableReader:
                 raise ConfigError(f"{self.file}: {self.where}.{key}.{name}: expected a positive number")
         return {name: float(seconds) for name, seconds in value.items()}
 
+    def str_list_table(self, key: str) -> dict[str, tuple[str, ...]]:
+        value: dict[str, Any] | None = self._get(key, dict, "a table of name = [paths]")
+        if value is None:
+            return {}
+        for name, paths in value.items():
+            if not isinstance(paths, list) or not all(isinstance(item, str) for item in paths):
+                raise ConfigError(f"{self.file}: {self.where}.{key}.{name}: expected a list of strings")
+        return {name: tuple(paths) for name, paths in value.items()}
+
     def table_list(self, key: str) -> list[Mapping[str, Any]]:
         value: list[Any] | None = self._get(key, list, "a list of tables")
         if value is None:
@@ -256,6 +273,6 @@ class _TableReader:
 
 def validate_check_names(config: ProjectConfig, known: Callable[[str], bool]) -> None:
     """Names in `skip_checks` and `timeouts` must be registered checks."""
-    for name in (*config.skip_checks, *config.timeouts):
+    for name in (*config.skip_checks, *config.timeouts, *config.suite_paths):
         if not known(name):
             raise ConfigError(f"{config.root / 'pyproject.toml'}: tool.cimaturity: unknown check {name!r}")

@@ -8,11 +8,22 @@ from cimaturity.checks.lint import LINT
 from cimaturity.checks.sast import SAST
 from cimaturity.checks.sbom import SBOM_CHECK
 from cimaturity.checks.secrets import SECRETS
+from cimaturity.checks.suites import INTEGRATION
 from cimaturity.checks.typecheck import TYPECHECK
 from cimaturity.checks.unit_tests import TEST
 from cimaturity.model import Check
 
-CHECKS: tuple[Check, ...] = (LINT, TYPECHECK, TEST, DOCKERFILE, SAST, DEPS, SECRETS, SBOM_CHECK)
+CHECKS: tuple[Check, ...] = (
+    LINT,
+    TYPECHECK,
+    TEST,
+    DOCKERFILE,
+    SAST,
+    DEPS,
+    SECRETS,
+    SBOM_CHECK,
+    INTEGRATION,
+)
 
 
 def by_name(name: str) -> Check:

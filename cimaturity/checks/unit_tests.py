@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cimaturity.artifacts import read_json
-from cimaturity.checks.junit import read_junit
+from cimaturity.checks.junit import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 
 JUNIT = "junit.xml"
 COVERAGE_JSON = "coverage.json"
 COVERAGE_XML = "coverage.xml"  # Cobertura, for tools that read it; the gate reads the JSON
-_NO_TESTS = 5  # pytest: no tests collected
 _COV_FAIL_UNDER = "Required test coverage of"  # pytest-cov's message when the project's own fail_under trips
 
 
@@ -59,7 +58,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
     )
     # The coverage data file goes with the artifacts: no stale .coverage in the project decides.
     env = {"COVERAGE_FILE": str(ctx.artifact(".coverage"))}
-    return [Command(argv, ok_exit_codes=frozenset({0, 1, _NO_TESTS}), env=env)]
+    return [Command(argv, ok_exit_codes=frozenset({0, 1, PYTEST_NO_TESTS}), env=env)]
 
 
 def read_coverage_percent(path: Path) -> float:
@@ -76,16 +75,13 @@ def read_coverage_percent(path: Path) -> float:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     outcome = outcomes[0]
-    if outcome.exit_code == _NO_TESTS:
-        return Verdict.error(f"no tests ran (pytest exit 5) in {', '.join(_test_paths(ctx))}")
-    junit = read_junit(ctx.artifact(JUNIT))
-    if junit.tests == 0:
-        return Verdict.error(f"no tests ran: {ctx.artifact(JUNIT).name} records no test case")
+    junit = trusted_pytest_report(
+        outcome.exit_code,
+        ctx.artifact(JUNIT),
+        ", ".join(_test_paths(ctx)),
+        exit_1_without_failures=_COV_FAIL_UNDER in outcome.output,
+    )
     broken = junit.broken
-    if outcome.exit_code == 0 and broken:
-        return Verdict.error(f"pytest exited 0 but {JUNIT} records {len(broken)} failed test(s)")
-    if outcome.exit_code == 1 and not broken and _COV_FAIL_UNDER not in outcome.output:
-        return Verdict.error(f"pytest exited 1 but {JUNIT} records no failed test; see log.txt")
     percent = read_coverage_percent(ctx.artifact(COVERAGE_JSON))
     required = threshold_in_force(ctx.config.coverage, dt.date.today())
     metrics = {
