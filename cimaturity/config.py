@@ -75,6 +75,8 @@ class ProjectConfig:
     redis_url: str = DEFAULT_REDIS_URL
     rubric: str | None = None  # the maturity report's rubric file, relative to root (default: builtin)
     configured: bool = False  # False when nothing was found in pyproject.toml (auto-detected)
+    # PEP 621 `[project].dependencies`: what the project ships, pinned or not.
+    declared_dependencies: tuple[str, ...] = ()
 
     def existing(self, paths: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(p for p in paths if (self.root / p).exists())
@@ -93,11 +95,15 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         raise ConfigError(f"{root}: project folder does not exist")
     pyproject = root / "pyproject.toml"
     table: dict[str, Any] = {}
+    declared: tuple[str, ...] = ()
     if pyproject.is_file():
         try:
             document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+        dependencies = document.get("project", {}).get("dependencies", [])
+        if isinstance(dependencies, list):
+            declared = tuple(str(item) for item in dependencies)
         raw = document.get("tool", {}).get("cimaturity", {})
         if not isinstance(raw, dict):
             raise ConfigError(f"{pyproject}: [tool.cimaturity] must be a table")
@@ -124,6 +130,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
         rubric=reader.optional_string("rubric"),
         configured=bool(table),
+        declared_dependencies=declared,
     )
     reader.reject_unknown()
     return config
@@ -183,7 +190,9 @@ def _detect_unit_tests(root: Path, test_paths: tuple[str, ...]) -> tuple[str, ..
 
 
 def _detect_requirements(root: Path) -> tuple[str, ...]:
-    return tuple(sorted(p.name for p in root.glob("requirements*.txt")))
+    """`requirements*.txt` at the top, and `requirements/*.txt` (a common layout for pinned sets)."""
+    found = [*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]
+    return tuple(sorted(p.relative_to(root).as_posix() for p in found if p.is_file()))
 
 
 class _TableReader:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cimaturity import proc
-from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.tools import helper_command
 from cimaturity.tools.deps_summary import DepsSummary, load_summary
 
@@ -32,9 +32,17 @@ def _requirements(ctx: CheckContext) -> tuple[str, ...]:
 
 
 def _not_applicable(ctx: CheckContext) -> str | None:
-    if _requirements(ctx):
+    if _requirements(ctx) or ctx.config.declared_dependencies:
         return None
-    return "not applicable: no requirements file found"
+    return "not applicable: no requirements file and no dependency in pyproject.toml"
+
+
+def unpinned_message(ctx: CheckContext, what: str) -> str:
+    count = len(ctx.config.declared_dependencies)
+    return (
+        f"cannot {what}: {count} dependenc(ies) in pyproject.toml [project].dependencies but no pinned "
+        "requirements file (pin them with pip-compile or pip freeze; tool.cimaturity.requirements)"
+    )
 
 
 def report_name(requirements: str) -> str:
@@ -69,6 +77,9 @@ def _safety(ctx: CheckContext) -> tuple[list[Command], tuple[str, ...]]:
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
+    if not _requirements(ctx):
+        # Dependencies exist but nothing pins them: nothing auditable, which is not a pass.
+        raise ArtifactError(unpinned_message(ctx, "audit"))
     commands: list[Command] = []
     audits: list[str] = []
     for requirements in _requirements(ctx):

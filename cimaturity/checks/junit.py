@@ -22,6 +22,11 @@ class JUnitCase:
     outcome: str  # passed, failed, error, skipped
     text: str  # failure/error message and body, empty when passed
 
+    @property
+    def label(self) -> str:
+        """`module.Class::test`, or the bare name of a collection error (it has no class)."""
+        return f"{self.classname}::{self.name}" if self.classname else self.name
+
 
 @dataclass(frozen=True)
 class JUnitReport:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cimaturity.artifacts import read_json
+from cimaturity.checks.deps import unpinned_message
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 
 SBOM = "sbom.cdx.json"
@@ -53,12 +54,14 @@ def sbom_name(index: int) -> str:
 
 
 def _not_applicable(ctx: CheckContext) -> str | None:
-    if runtime_requirements(ctx):
+    if runtime_requirements(ctx) or ctx.config.declared_dependencies:
         return None
     return "not applicable: no runtime requirements file (only dev/test ones, or none)"
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
+    if not runtime_requirements(ctx):
+        raise ArtifactError(unpinned_message(ctx, "list the shipped dependencies and their licenses"))
     commands = [
         Command(
             (

@@ -40,7 +40,7 @@ def pytest_suite(name: str, summary: str, services: tuple[Service, ...], timeout
         if report.broken:
             first = report.broken[0]
             failed = f"{len(report.broken)} of {ran} {name} test(s) failed"
-            return Verdict.failed(f"{failed}, first: {first.classname}::{first.name}", **metrics)
+            return Verdict.failed(f"{failed}, first: {first.label}", **metrics)
         if ran == 0:
             return Verdict.error(f"every {name} test was skipped: nothing was checked", **metrics)
         skipped = f" ({report.skipped} skipped)" if report.skipped else ""

@@ -99,7 +99,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     problems = []
     if broken:
         first = broken[0]
-        problems.append(f"{len(broken)} of {ran} test(s) failed, first: {first.classname}::{first.name}")
+        problems.append(f"{len(broken)} of {ran} test(s) failed, first: {first.label}")
     if percent < required.percent:
         problems.append(f"{measured} < {needed}")
     if problems:

@@ -57,6 +57,22 @@ def test_bare_repository_is_auto_detected(tmp_path: Path) -> None:
     assert config.coverage.threshold(dt.date(2026, 11, 26)) == 0.0
 
 
+def test_requirements_folder_and_declared_dependencies_are_detected(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\ndependencies = ["click>=8", "rich"]\n',
+            "requirements/tests.txt": "pytest==9.2.0\n",
+            "requirements/docs.txt": "sphinx==8.0.0\n",
+            "requirements/README.md": "not a requirements file",
+        },
+    )
+    config = load_config(tmp_path, environ={})
+    assert config.requirements == ("requirements/docs.txt", "requirements/tests.txt")
+    assert config.declared_dependencies == ("click>=8", "rich")
+    assert config.typecheck_paths == config.source_paths
+
+
 def test_src_layout_is_detected(tmp_path: Path) -> None:
     write(tmp_path, {"src/lib/__init__.py": "", "test/test_lib.py": ""})
     config = load_config(tmp_path, environ={})

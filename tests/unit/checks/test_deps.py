@@ -119,3 +119,12 @@ def test_truncated_pip_audit_report_is_recorded_as_invalid(vulnerable: Vulnerabl
     audited, vulns, skipped = read_pip_audit("requirements.txt", report)
     assert audited.status == "invalid" and str(report) in str(audited.problem)
     assert vulns == [] and skipped == []
+
+
+def test_unpinned_pyproject_dependencies_are_an_error_not_a_skip(tmp_path: Path) -> None:
+    """Dependencies with nothing pinning them cannot be audited: that is no evidence, not N/A."""
+    pyproject = '[project]\nname = "demo"\ndependencies = ["requests>=2", "click"]\n'
+    root = new_repo(tmp_path / "p", {"README": "x\n"}, pyproject=pyproject)
+    result = execute(DEPS, context(root, DEPS))
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("cannot audit: 2 dependenc(ies) in pyproject.toml [project].dependencies")

@@ -131,3 +131,11 @@ def test_denied_license_matching(text: str, expected: str | None) -> None:
 def test_non_gpl_denied_ids_match_by_name() -> None:
     assert denied_match("SSPL-1.0", ("SSPL-1.0",)) == "SSPL-1.0"
     assert denied_match("SSPL-1.01", ("SSPL-1.0",)) is None
+
+
+def test_unpinned_pyproject_dependencies_are_an_error_not_a_skip(tmp_path: Path) -> None:
+    pyproject = '[project]\nname = "demo"\ndependencies = ["requests>=2"]\n'
+    root = new_repo(tmp_path / "p", {"README": "x\n"}, pyproject=pyproject)
+    result = execute(SBOM_CHECK, context(root, SBOM_CHECK))
+    assert result.status is Status.ERROR
+    assert "cannot list the shipped dependencies and their licenses: 1 dependenc(ies)" in result.reason
