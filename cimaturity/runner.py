@@ -221,6 +221,11 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
             commands = check.commands(ctx)
         except ArtifactError as exc:
             return finish(Verdict.error(str(exc)), None, version)
+        except Exception as exc:  # a bug building the command line is an error, never a pass
+            log.write(traceback.format_exc())
+            return finish(
+                Verdict.error(f"could not build the command: {type(exc).__name__}: {exc}"), None, version
+            )
         for command in commands:
             remaining = timeout_s - (time.monotonic() - clock)
             try:

@@ -242,6 +242,16 @@ def test_commands_refusing_to_start_is_error(config: ProjectConfig) -> None:
     )
 
 
+def test_bug_building_commands_is_error_not_a_crashed_run(config: ProjectConfig) -> None:
+    settings: dict[str, str] = {}
+
+    def commands(_ctx: CheckContext) -> list[Command]:
+        return [Command(("python", "-c", settings["missing"]))]
+
+    status, reason = run_one(fake("argv-bug", commands=commands), config)
+    assert (status, reason) == (Status.ERROR, "could not build the command: KeyError: 'missing'")
+
+
 def test_not_applicable_is_skipped_with_reason_and_runs_nothing(config: ProjectConfig) -> None:
     marker = config.root / "ran"
     check = fake(
