@@ -22,6 +22,15 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
+def parse_jobs(value: str) -> int:
+    """`--jobs` as text: invoke's own int conversion would end in a traceback on a typo."""
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) < 1:
+        raise Exit(f"cimaturity: --jobs must be a whole number of at least 1, got {value!r}", code=2)
+    return int(value)
+
+
 def run_pipeline(
     *,
     project: str = ".",
@@ -74,7 +83,7 @@ def ci(
     skip: str = "",
     profile: str = "full",
     project: str = ".",
-    jobs: int = 0,
+    jobs: str = "",
     reports: str = "",
 ) -> None:
     """Run every CI check (as GitHub Actions does), write reports/run.json and artifacts.
@@ -83,7 +92,12 @@ def ci(
     times out or writes no usable artifact is an error, never a pass.
     """
     record = run_pipeline(
-        project=project, reports=reports, profile=profile, only=_names(only), skip=_names(skip), jobs=jobs
+        project=project,
+        reports=reports,
+        profile=profile,
+        only=_names(only),
+        skip=_names(skip),
+        jobs=parse_jobs(jobs),
     )
     reports_dir = Path(reports).resolve() if reports else Path(record.project) / "reports"
     # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from invoke.exceptions import Exit
 from invoke.program import Program
 
 from cimaturity.config import ProjectConfig, load_config
@@ -41,6 +42,7 @@ from cimaturity.runner import (
     tool_environment,
 )
 from cimaturity.tasks import ns
+from cimaturity.tasks.ci import parse_jobs
 
 
 def python(code: str, ok: frozenset[int] = frozenset({0})) -> Command:
@@ -460,3 +462,9 @@ def test_per_check_task_runs_only_that_check(tmp_path: Path) -> None:
     assert invoke("lint", "--project", str(project)) == 1
     run = json.loads((project / "reports" / "run.json").read_text())
     assert [c["name"] for c in run["checks"]] == ["lint"]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2"])
+def test_bad_jobs_value_is_one_line_error(value: str) -> None:
+    with pytest.raises(Exit, match=r"^cimaturity: --jobs must be a whole number of at least 1"):
+        parse_jobs(value)
