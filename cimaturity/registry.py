@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cimaturity.checks.container import CONTAINER
 from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
@@ -22,6 +23,7 @@ CHECKS: tuple[Check, ...] = (
     DEPS,
     SECRETS,
     SBOM_CHECK,
+    CONTAINER,
     INTEGRATION,
 )
 
