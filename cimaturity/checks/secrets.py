@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import expect_tool, read_sarif
+from cimaturity.sarif import read_sarif
 from cimaturity.tools import helper_command
 
 SARIF = "secrets.sarif"
@@ -50,9 +50,7 @@ def _run_properties(path: Path) -> dict[str, Any]:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(SARIF)
-    results = read_sarif(path)
-    for result in results:
-        expect_tool(path, result.tool, "detect-secrets")
+    results = read_sarif(path, expected_tool="detect-secrets")
     scope = _run_properties(path)
     audited = [r for r in results if r.properties.get("audited") is True]
     unaudited = [r for r in results if r.properties.get("audited") is not True]
