@@ -1,0 +1,122 @@
+"""The migration check on a tiny Alembic project against the real PostgreSQL server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from cimaturity.checks.migration import MIGRATION
+from cimaturity.config import DEFAULT_DATABASE_URL
+from cimaturity.model import Status
+from cimaturity.runner import execute
+
+from ._fast_fixtures import make_context
+
+ALEMBIC_INI = """\
+[alembic]
+script_location = migrations
+"""
+ENV_PY = """\
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+
+url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+with create_engine(url).connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+SCRIPT_MAKO = """\
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+"""
+FIRST = """\
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("a", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    op.drop_table("a")
+"""
+SECOND = """\
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.create_table("b", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade():
+    {downgrade}
+"""
+
+
+def _files(downgrade: str) -> dict[str, str]:
+    return {
+        "pyproject.toml": '[tool.cimaturity]\nsource_paths = ["migrations"]\n',
+        "alembic.ini": ALEMBIC_INI,
+        "migrations/env.py": ENV_PY,
+        "migrations/script.py.mako": SCRIPT_MAKO,
+        "migrations/versions/0001_a.py": FIRST,
+        "migrations/versions/0002_b.py": SECOND.format(downgrade=downgrade),
+    }
+
+
+def _leftover_databases() -> set[str]:
+    with psycopg.connect(DEFAULT_DATABASE_URL) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'cimaturity_migration_%'"
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def test_reversible_migrations_pass_and_the_database_is_dropped(tmp_path: Path) -> None:
+    before = _leftover_databases()
+    ctx = make_context(tmp_path, MIGRATION, _files('op.drop_table("b")'))
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["steps"] == 4
+    assert _leftover_databases() == before
+
+
+def test_broken_downgrade_fails_at_the_rollback_step(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, MIGRATION, _files('raise RuntimeError("irreversible")'))
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.FAILED
+    assert result.reason.startswith(
+        "migration step failed: downgrade -1 (rollback): alembic downgrade -1 exited 1"
+    )
+    assert "irreversible" in result.reason
+
+
+def test_no_alembic_ini_is_not_applicable(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, MIGRATION, {"pyproject.toml": '[tool.cimaturity]\nsource_paths = ["x"]\n'})
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.SKIPPED
+    assert result.reason == "not applicable: no Alembic migrations (alembic.ini not found)"
+
+
+def test_truncated_record_is_error(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, MIGRATION, _files('op.drop_table("b")'))
+    ctx.artifact_dir.mkdir(parents=True)
+    ctx.artifact("migration.xml").write_text("<testsuites><testsuite name='x'><testcase name='up'")
+    try:
+        MIGRATION.gate(ctx, [])
+    except Exception as exc:
+        assert type(exc).__name__ == "ArtifactError" and "migration.xml" in str(exc)
+    else:
+        raise AssertionError("a truncated record was accepted")
