@@ -9,7 +9,7 @@ from cimaturity.checks.lint import LINT
 from cimaturity.checks.sast import SAST
 from cimaturity.checks.sbom import SBOM_CHECK
 from cimaturity.checks.secrets import SECRETS
-from cimaturity.checks.suites import INTEGRATION
+from cimaturity.checks.suites import E2E, INTEGRATION
 from cimaturity.checks.typecheck import TYPECHECK
 from cimaturity.checks.unit_tests import TEST
 from cimaturity.model import Check
@@ -25,6 +25,7 @@ CHECKS: tuple[Check, ...] = (
     SBOM_CHECK,
     CONTAINER,
     INTEGRATION,
+    E2E,
 )
 
 

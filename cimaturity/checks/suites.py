@@ -1,4 +1,4 @@
-"""Service-stage pytest suites (integration, ...): one factory, one check per suite.
+"""Service-stage pytest suites (integration, e2e): one factory, one check per suite.
 
 Each runs `pytest <suite folders>` with JUnit XML against the real services it names. Gate:
 at least one test ran and none failed, counted from the XML and agreeing with pytest's exit
@@ -65,4 +65,10 @@ INTEGRATION = pytest_suite(
     "integration",
     "pytest over the integration suite against real PostgreSQL and Redis; gate: every test passes",
     (Service.POSTGRES, Service.REDIS),
+)
+
+E2E = pytest_suite(
+    "e2e",
+    "pytest + Playwright over the E2E suite in a real Chromium; gate: every journey passes",
+    (),
 )
