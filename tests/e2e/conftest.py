@@ -2,6 +2,10 @@
 in-process cache, deterministic sandbox providers), and a screenshot of the page when a test fails.
 
 The browser is pytest-playwright's `page`, launched on the system Chromium by tests/conftest.py.
+Its Playwright driver, browser and context arguments are session-scoped upstream; here they live
+for this package only. A session-long sync Playwright would make any later `sync_playwright()` in
+the same worker (tests/unit/report/test_html_browser.py) fail with "Sync API inside the asyncio
+loop", depending on how xdist happens to order the files.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, sync_playwright
 
 from app.settings import Settings
 
@@ -101,6 +106,39 @@ def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="package")
+def launch_browser(
+    browser_type_launch_args: dict[str, Any], browser_type: BrowserType
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
+    launched = launch_browser()
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args() -> dict[str, Any]:
+    return {}
 
 
 @pytest.hookimpl(wrapper=True)
