@@ -6,6 +6,7 @@ from cimaturity.checks.container import CONTAINER
 from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
+from cimaturity.checks.migration import MIGRATION
 from cimaturity.checks.sast import SAST
 from cimaturity.checks.sbom import SBOM_CHECK
 from cimaturity.checks.secrets import SECRETS
@@ -25,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     SBOM_CHECK,
     CONTAINER,
     INTEGRATION,
+    MIGRATION,
     E2E,
 )
 
