@@ -6,11 +6,15 @@ import dataclasses
 import socket
 from pathlib import Path
 
+import pytest
+
 from cimaturity.checks.suites import INTEGRATION
 from cimaturity.model import Status
 from cimaturity.runner import execute
+from tests.unit.checks._fast_fixtures import make_context
 
-from ._fast_fixtures import make_context
+# These run the checks against the real PostgreSQL (and Redis) servers.
+pytestmark = pytest.mark.integration
 
 BROKEN = "def test_ok():\n    pass\n\ndef test_broken():\n    assert 1 == 2\n"
 PYPROJECT = {"pyproject.toml": '[tool.cimaturity]\nsource_paths = ["pkg"]\n', "pkg/__init__.py": ""}

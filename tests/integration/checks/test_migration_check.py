@@ -10,8 +10,7 @@ from cimaturity.checks.migration import MIGRATION
 from cimaturity.config import DEFAULT_DATABASE_URL
 from cimaturity.model import Status
 from cimaturity.runner import execute
-
-from ._fast_fixtures import make_context
+from tests.unit.checks._fast_fixtures import make_context
 
 ALEMBIC_INI = """\
 [alembic]
@@ -51,6 +50,9 @@ def downgrade():
 SECOND = """\
 from alembic import op
 import sqlalchemy as sa
+
+# These run the checks against the real PostgreSQL (and Redis) servers.
+pytestmark = pytest.mark.integration
 
 revision = "0002"
 down_revision = "0001"
