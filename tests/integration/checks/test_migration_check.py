@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from cimaturity.checks.migration import MIGRATION
 from cimaturity.config import DEFAULT_DATABASE_URL
-from cimaturity.model import Status
+from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
 from tests.unit.checks._fast_fixtures import make_context
+
+# These run the check against the real PostgreSQL server.
+pytestmark = pytest.mark.integration
 
 ALEMBIC_INI = """\
 [alembic]
@@ -50,9 +54,6 @@ def downgrade():
 SECOND = """\
 from alembic import op
 import sqlalchemy as sa
-
-# These run the checks against the real PostgreSQL (and Redis) servers.
-pytestmark = pytest.mark.integration
 
 revision = "0002"
 down_revision = "0001"
@@ -116,9 +117,5 @@ def test_truncated_record_is_error(tmp_path: Path) -> None:
     ctx = make_context(tmp_path, MIGRATION, _files('op.drop_table("b")'))
     ctx.artifact_dir.mkdir(parents=True)
     ctx.artifact("migration.xml").write_text("<testsuites><testsuite name='x'><testcase name='up'")
-    try:
+    with pytest.raises(ArtifactError, match=r"migration\.xml"):
         MIGRATION.gate(ctx, [])
-    except Exception as exc:
-        assert type(exc).__name__ == "ArtifactError" and "migration.xml" in str(exc)
-    else:
-        raise AssertionError("a truncated record was accepted")
