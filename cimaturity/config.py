@@ -55,6 +55,16 @@ class DepsPolicy:
 
 
 @dataclass(frozen=True)
+class ServiceSpec:
+    """How to start the project's web service for contract and load tests (uvicorn APP)."""
+
+    app: str
+    health: str = "/health"
+    # Variables for the server only; "{tmp}" is a throwaway folder (e.g. a SQLite file in it).
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     root: Path
     source_paths: tuple[str, ...]
@@ -71,6 +81,7 @@ class ProjectConfig:
     suite_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: CoveragePolicy = CoveragePolicy()
     deps: DepsPolicy = DepsPolicy()
+    service: ServiceSpec | None = None  # None: no web service declared (service checks N/A)
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = DEFAULT_REDIS_URL
     rubric: str | None = None  # the maturity report's rubric file, relative to root (default: builtin)
@@ -126,6 +137,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         suite_paths=reader.str_list_table("suite_paths"),
         coverage=_coverage(reader.sub("coverage")),
         deps=_deps(reader.sub("deps"), env),
+        service=_service(reader.sub("service")),
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
         rubric=reader.optional_string("rubric"),
@@ -163,6 +175,20 @@ def _deps(reader: _TableReader, env: Mapping[str, str]) -> DepsPolicy:
     osv_url = env.get("CIMATURITY_OSV_URL") or configured
     reader.reject_unknown()
     return DepsPolicy(service=service, osv_url=osv_url)
+
+
+def _service(reader: _TableReader) -> ServiceSpec | None:
+    if not reader.table:
+        return None
+    app = reader.optional_string("app")
+    if app is None or ":" not in app:
+        raise ConfigError(f"{reader.file}: {reader.where}.app: expected 'module:attribute', got {app!r}")
+    health = reader.string("health", "/health")
+    if not health.startswith("/"):
+        raise ConfigError(f"{reader.file}: {reader.where}.health: expected a path starting with '/'")
+    env = reader.string_table("env")
+    reader.reject_unknown()
+    return ServiceSpec(app=app, health=health, env=env)
 
 
 def _detect_sources(root: Path) -> tuple[str, ...]:
@@ -261,6 +287,15 @@ class _TableReader:
             if not isinstance(paths, list) or not all(isinstance(item, str) for item in paths):
                 raise ConfigError(f"{self.file}: {self.where}.{key}.{name}: expected a list of strings")
         return {name: tuple(paths) for name, paths in value.items()}
+
+    def string_table(self, key: str) -> dict[str, str]:
+        value: dict[str, Any] | None = self._get(key, dict, 'a table of NAME = "value"')
+        if value is None:
+            return {}
+        for name, item in value.items():
+            if not isinstance(item, str):
+                raise ConfigError(f"{self.file}: {self.where}.{key}.{name}: expected a string")
+        return dict(value)
 
     def table_list(self, key: str) -> list[Mapping[str, Any]]:
         value: list[Any] | None = self._get(key, list, "a list of tables")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import cimaturity
-from cimaturity.model import Command
+from cimaturity.model import CheckContext, Command
 
 
 def helper_command(
@@ -32,4 +32,27 @@ def helper_command(
         (sys.executable, "-m", f"cimaturity.tools.{module}", *args),
         ok_exit_codes=ok_exit_codes,
         env={"PYTHONPATH": python_path},
+    )
+
+
+def against_service(ctx: CheckContext, *argv: str, ok_exit_codes: frozenset[int] = frozenset({0})) -> Command:
+    """`argv` run while the project's declared web service runs on 127.0.0.1 (`{url}` = its URL).
+
+    The caller checks `ctx.config.service` is set (else the check is not applicable).
+    """
+    spec = ctx.config.service
+    if spec is None:
+        raise ValueError("the project declares no [tool.cimaturity.service]")
+    env_args = [part for key, value in spec.env.items() for part in ("--env", f"{key}={value}")]
+    return helper_command(
+        "with_server",
+        "--app",
+        spec.app,
+        "--health",
+        spec.health,
+        *env_args,
+        "--",
+        *argv,
+        ok_exit_codes=ok_exit_codes,
+        env=ctx.env,
     )
