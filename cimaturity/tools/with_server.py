@@ -48,44 +48,52 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def running_service(
-    app: str, health: str, env: Mapping[str, str] | None = None, timeout_s: float = STARTUP_TIMEOUT_S
+    app: str,
+    health: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    inherit: bool = True,
+    timeout_s: float = STARTUP_TIMEOUT_S,
 ) -> Iterator[str]:
     """The base URL of `uvicorn app` on a free 127.0.0.1 port, healthy, stopped on exit.
 
-    `env` adds variables for the server only (e.g. a throwaway database for it).
+    `env` adds variables for the server only (e.g. a throwaway database for it); with
+    `inherit=False` it is the server's whole environment. The server's output goes to a
+    temporary file, not a pipe: under load its access log would fill a pipe nobody reads and
+    stall it. On a failed start the end of that output is in the error.
     """
     port = free_port()
     argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(
-        argv,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while not _healthy(base + health):
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                output = server.communicate()[0] or ""
-                exited = server.returncode not in (None, -9)
-                why = "exited" if exited else f"no healthy answer in {timeout_s:.0f}s"
-                raise ServiceDidNotStartError(f"{app} {why}:\n{output[-3000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        if server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
+    with tempfile.TemporaryFile(mode="w+", prefix="cimaturity-server-") as output:
+        server = subprocess.Popen(
+            argv,
+            env={**(os.environ if inherit else {}), **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while not _healthy(base + health):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    exited = server.poll() is not None
+                    server.kill()
+                    server.wait()
+                    output.seek(0)
+                    why = "exited" if exited else f"no healthy answer in {timeout_s:.0f}s"
+                    raise ServiceDidNotStartError(f"{app} {why}:\n{output.read()[-3000:]}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

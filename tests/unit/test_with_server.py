@@ -72,3 +72,20 @@ def test_app_that_cannot_start_is_exit_2_with_its_output(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "broken:app exited" in done.stderr and "no config" in done.stderr
     assert "never" not in done.stdout
+
+
+def test_a_chatty_server_never_stalls(tmp_path: Path) -> None:
+    """4 MB of server output (an access log under load) must not fill a pipe and hang it."""
+    chatty = TINY_APP.replace(
+        "    status = 200", '    import sys\n    sys.stdout.write("x" * 200_000 + "\\n")\n    status = 200'
+    )
+    (tmp_path / "chatty.py").write_text(chatty)
+    probe = (
+        "import sys, urllib.request\n"
+        "for _ in range(20):\n"
+        "    urllib.request.urlopen(sys.argv[1] + '/health', timeout=10)\n"
+        "print('20 answered')\n"
+    )
+    done = _with_server(tmp_path, "--app", "chatty:app", "--", sys.executable, "-c", probe, "{url}")
+    assert done.returncode == 0, done.stderr
+    assert "20 answered" in done.stdout
