@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 STARTUP_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
@@ -53,6 +54,7 @@ def running_service(
     env: Mapping[str, str] | None = None,
     *,
     inherit: bool = True,
+    cwd: Path | None = None,
     timeout_s: float = STARTUP_TIMEOUT_S,
 ) -> Iterator[str]:
     """The base URL of `uvicorn app` on a free 127.0.0.1 port, healthy, stopped on exit.
@@ -68,6 +70,7 @@ def running_service(
     with tempfile.TemporaryFile(mode="w+", prefix="cimaturity-server-") as output:
         server = subprocess.Popen(
             argv,
+            cwd=cwd,
             env={**(os.environ if inherit else {}), **(env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,

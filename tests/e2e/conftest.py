@@ -10,15 +10,8 @@ loop", depending on how xdist happens to order the files.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,18 +20,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserType, Page, Playwright, sync_playwright
 
 from app.settings import Settings
+from cimaturity.tools.with_server import ServiceDidNotStartError, running_service
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30.0
 # A code "arrives" this long after a purchase: long enough for the cancel journey to cancel first,
 # short enough for the code journey to see it soon.
 SMS_DELAY_S = 4.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _service_env(database: Path) -> dict[str, str]:
@@ -62,50 +50,19 @@ def _service_env(database: Path) -> dict[str, str]:
     return env
 
 
-def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the service exited with {server.returncode} before it was ready:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310 - local http URL
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=0.2)  # bounded back-off that also notices an early exit
-    pytest.fail(f"the service did not answer GET /health within {READY_TIMEOUT_S:.0f} s:\n{_tail(log)}")
-
-
-def _tail(log: Path, limit: int = 8000) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else "(no output)"
-    return text[-limit:]
-
-
 @pytest.fixture(scope="session")
 def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The running service's URL (not pytest-playwright's session-wide `base_url`, which another
     suite in the same worker may already have resolved to None)."""
-    workdir = tmp_path_factory.mktemp("e2e-service")
-    log = workdir / "server.log"
-    port = _free_port()
-    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            argv, cwd=ROOT, env=_service_env(workdir / "e2e.db"), stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+    database = tmp_path_factory.mktemp("e2e-service") / "e2e.db"
+    env = _service_env(database)
     try:
-        _wait_ready(url, server, log)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        with running_service(
+            "app.main:app", "/health", env, inherit=False, cwd=ROOT, timeout_s=READY_TIMEOUT_S
+        ) as url:
+            yield url
+    except ServiceDidNotStartError as exc:
+        pytest.fail(f"the service did not start: {exc}")
 
 
 @pytest.fixture(scope="package")
