@@ -7,6 +7,7 @@ from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
 from cimaturity.checks.migration import MIGRATION
+from cimaturity.checks.performance import PERFORMANCE
 from cimaturity.checks.sast import SAST
 from cimaturity.checks.sbom import SBOM_CHECK
 from cimaturity.checks.secrets import SECRETS
@@ -28,6 +29,7 @@ CHECKS: tuple[Check, ...] = (
     INTEGRATION,
     MIGRATION,
     E2E,
+    PERFORMANCE,
 )
 
 
