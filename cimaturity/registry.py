@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cimaturity.checks.container import CONTAINER
+from cimaturity.checks.contract import CONTRACT
 from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.lint import LINT
@@ -29,6 +30,7 @@ CHECKS: tuple[Check, ...] = (
     INTEGRATION,
     MIGRATION,
     E2E,
+    CONTRACT,
     PERFORMANCE,
 )
 
