@@ -13,14 +13,13 @@ CMD with `{url}` in its arguments replaced by the service's base URL (also expor
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,12 +38,16 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _healthy(url: str) -> bool:
+def _healthy(port: int, path: str) -> bool:
+    """GET path on 127.0.0.1:port answers 200 (plain http.client: no URL scheme to trust)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own 127.0.0.1 URL
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+        connection.request("GET", path)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -79,7 +82,7 @@ def running_service(
         )
         try:
             deadline = time.monotonic() + timeout_s
-            while not _healthy(base + health):
+            while not _healthy(port, health):
                 if server.poll() is not None or time.monotonic() > deadline:
                     exited = server.poll() is not None
                     server.kill()
