@@ -12,12 +12,11 @@ make the check `failed`, an exit 1 with no failed request means the load script 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cimaturity.artifacts import read_csv_records
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.tools import against_service
 
@@ -68,30 +67,7 @@ class FailedEndpoint:
 
 
 def _rows(path: Path, kind: str, required: Sequence[str]) -> list[dict[str, str]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise ArtifactError(f"{path}: cannot read the {kind}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ArtifactError(f"{path}: the {kind} is not UTF-8 text") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise ArtifactError(f"{path}: the {kind} is not valid CSV ({exc})") from None
-    header = rows[0] if rows else []
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise ArtifactError(f"{path}: not a {kind} (no {', '.join(repr(m) for m in missing)} column)")
-    out: list[dict[str, str]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise ArtifactError(
-                f"{path}: line {number} has {len(row)} fields, the header {len(header)} (truncated?)"
-            )
-        out.append(dict(zip(header, row, strict=True)))
-    return out
+    return [record for _line, record in read_csv_records(path, kind, required)]
 
 
 def _number(row: dict[str, str], column: str, path: Path) -> float:

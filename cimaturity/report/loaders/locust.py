@@ -6,13 +6,12 @@ them; p95/p99 are its `95%`/`99%` columns. "N/A" (no sample) becomes NaN, never 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
+from cimaturity.artifacts import read_csv_records
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import PERFORMANCE_COLUMNS
 from cimaturity.report.loaders import common as c
@@ -36,33 +35,17 @@ def is_locust_stats(header: list[str]) -> bool:
 
 
 def load_locust(path: Path) -> pd.DataFrame:
-    data = c.read_bytes(path, KIND)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ArtifactError(f"{path}: {KIND} file is not UTF-8 text") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise ArtifactError(f"{path}: {KIND} file is not valid CSV ({exc})") from None
-    header = rows[0] if rows else []
-    if not is_locust_stats(header):
-        raise ArtifactError(f"{path}: not a {KIND} file (header lacks {', '.join(REQUIRED)})")
-    index = {column: header.index(column) for column in REQUIRED}
+    records = read_csv_records(path, KIND, REQUIRED)
     out: dict[str, list[object]] = {column: [] for column in PERFORMANCE_COLUMNS}
-    for number, row in enumerate(rows[1:], start=2):
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise ArtifactError(f"{path}: line {number} has {len(row)} fields, the header {len(header)}")
-        kind, name = row[index["Type"]].strip(), row[index["Name"]].strip()
+    for number, row in records:
+        kind, name = row["Type"].strip(), row["Name"].strip()
         out["name"].append(f"{kind} {name}" if kind else name)
-        out["requests"].append(_count(row[index["Request Count"]], path, number, "Request Count"))
-        out["failures"].append(_count(row[index["Failure Count"]], path, number, "Failure Count"))
-        out["median_ms"].append(_number(row[index["Median Response Time"]], path, number, "Median"))
-        out["p95_ms"].append(_number(row[index["95%"]], path, number, "95%"))
-        out["p99_ms"].append(_number(row[index["99%"]], path, number, "99%"))
-        out["rps"].append(_number(row[index["Requests/s"]], path, number, "Requests/s"))
+        out["requests"].append(_count(row["Request Count"], path, number, "Request Count"))
+        out["failures"].append(_count(row["Failure Count"], path, number, "Failure Count"))
+        out["median_ms"].append(_number(row["Median Response Time"], path, number, "Median"))
+        out["p95_ms"].append(_number(row["95%"], path, number, "95%"))
+        out["p99_ms"].append(_number(row["99%"], path, number, "99%"))
+        out["rps"].append(_number(row["Requests/s"], path, number, "Requests/s"))
     if AGGREGATED not in out["name"]:
         raise ArtifactError(f"{path}: {KIND} file has no {AGGREGATED!r} row (truncated?)")
     return c.frame(PERFORMANCE_COLUMNS, out)
