@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 30.0
 # A code "arrives" this long after a purchase: long enough for the cancel journey to cancel first,
 # short enough for the code journey to see it soon.
-SMS_DELAY_S = 4.0
+SMS_DELAY_S = 6.0
 
 
 def _service_env(database: Path) -> dict[str, str]:
