@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,41 +21,47 @@ class SarifResult:
     properties: dict[str, Any]
 
 
-def read_sarif(path: Path, expected_tool: str | None = None) -> list[SarifResult]:
+@dataclass(frozen=True)
+class SarifLog:
+    """A SARIF file read once: its results, and its runs as parsed (for run-level properties,
+    invocations and notifications that only some gates need)."""
+
+    results: list[SarifResult]
+    runs: list[dict[str, Any]]
+
+
+def read_sarif_log(path: Path, expected_tool: str | None = None) -> SarifLog:
     """Every result of every run in `path`. Raises ArtifactError naming the file.
 
-    With `expected_tool`, a run written by any other tool is refused too (even one with no
-    results: an empty SARIF from the wrong tool is no evidence either).
+    With `expected_tool`, there must be at least one run and a run written by any other tool is
+    refused too (even one with no results: an empty SARIF from the wrong tool is no evidence).
     """
     document = read_json(path, "SARIF")
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise ArtifactError(f"{path}: not a SARIF log (no 'runs' list)")
     if str(document.get("version", "")) != "2.1.0":
         raise ArtifactError(f"{path}: SARIF version {document.get('version')!r}, expected '2.1.0'")
+    runs: list[dict[str, Any]] = document["runs"]
+    if expected_tool is not None and not runs:
+        raise ArtifactError(f"{path}: SARIF has no runs")
     results: list[SarifResult] = []
-    for run_index, run in enumerate(document["runs"]):
+    for run_index, run in enumerate(runs):
         try:
             tool = str(run["tool"]["driver"]["name"])
-            if expected_tool is not None:
-                expect_tool(path, tool, expected_tool)
+            if expected_tool is not None and tool.lower() != expected_tool.lower():
+                raise ArtifactError(f"{path}: SARIF written by {tool!r}, expected {expected_tool!r}")
             raw_results = run.get("results", [])
             if not isinstance(raw_results, list):
                 raise TypeError("results is not a list")
             results.extend(_result(tool, raw) for raw in raw_results)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ArtifactError(f"{path}: runs[{run_index}] is malformed ({exc})") from None
-    return results
+    return SarifLog(results, runs)
 
 
-def tool_names(path: Path) -> list[str]:
-    """The tool names of each run, to refuse a SARIF written by another tool."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    return [str(run["tool"]["driver"]["name"]) for run in document["runs"]]
-
-
-def expect_tool(path: Path, results_tool: str, expected: str) -> None:
-    if results_tool.lower() != expected.lower():
-        raise ArtifactError(f"{path}: SARIF written by {results_tool!r}, expected {expected!r}")
+def read_sarif(path: Path, expected_tool: str | None = None) -> list[SarifResult]:
+    """The results of `read_sarif_log`, for gates that need nothing else."""
+    return read_sarif_log(path, expected_tool).results
 
 
 def _result(tool: str, raw: dict[str, Any]) -> SarifResult:

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from cimaturity.checks.suppressions import count_matches
-from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import read_sarif, tool_names
+from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.sarif import read_sarif
 
 SARIF = "hadolint.sarif"
 _PRAGMA = re.compile(r"#\s*hadolint\s+(?:global\s+)?ignore=")
@@ -29,10 +29,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(SARIF)
-    results = read_sarif(path)
-    tools = tool_names(path)
-    if len(tools) != 1 or tools[0].lower() != "hadolint":
-        raise ArtifactError(f"{path}: SARIF written by {', '.join(tools) or 'no tool'}, expected 'hadolint'")
+    results = read_sarif(path, expected_tool="hadolint")
     dockerfile = ctx.root / ctx.config.dockerfile
     lines = dockerfile.read_text(encoding="utf-8", errors="replace").splitlines()
     by_level = {level: [r for r in results if r.level == level] for level in ("error", "warning", "note")}

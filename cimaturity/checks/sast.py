@@ -6,14 +6,13 @@ gate reads the SARIF's tool notifications and turns any skipped file into `error
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import SarifResult, expect_tool, read_sarif
+from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.sarif import SarifResult, read_sarif_log
 
 SARIF = "bandit.sarif"
 SEVERITIES = ("UNDEFINED", "LOW", "MEDIUM", "HIGH")
@@ -60,13 +59,8 @@ def at_or_above(level: str, threshold: str = GATE_SEVERITY) -> bool:
 
 def load_bandit(path: Path) -> BanditRun:
     """Parse bandit's SARIF; raises ArtifactError naming the file when it is not bandit's SARIF."""
-    results = read_sarif(path)
-    document = json.loads(path.read_text(encoding="utf-8"))
-    runs = document["runs"]
-    if not runs:
-        raise ArtifactError(f"{path}: SARIF has no runs")
-    for run in runs:
-        expect_tool(path, str(run["tool"]["driver"]["name"]), "bandit")
+    log = read_sarif_log(path, expected_tool="bandit")
+    results, runs = log.results, log.runs
     skipped: list[tuple[str, str]] = []
     nosec = 0
     for run in runs:

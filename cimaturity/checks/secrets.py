@@ -7,13 +7,12 @@ The scan itself is `cimaturity.tools.secrets_history` (detect-secrets has no his
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import read_sarif
+from cimaturity.sarif import read_sarif_log
 from cimaturity.tools import helper_command
 
 SARIF = "secrets.sarif"
@@ -38,10 +37,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
     ]
 
 
-def _run_properties(path: Path) -> dict[str, Any]:
-    runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
-    if not runs:
-        raise ArtifactError(f"{path}: SARIF has no runs")
+def _run_properties(path: Path, runs: list[dict[str, Any]]) -> dict[str, Any]:
     properties = runs[0].get("properties") or {}
     if "commits_scanned" not in properties:
         raise ArtifactError(f"{path}: no 'commits_scanned' in run properties; history was not scanned")
@@ -50,8 +46,9 @@ def _run_properties(path: Path) -> dict[str, Any]:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(SARIF)
-    results = read_sarif(path, expected_tool="detect-secrets")
-    scope = _run_properties(path)
+    log = read_sarif_log(path, expected_tool="detect-secrets")
+    results = log.results
+    scope = _run_properties(path, log.runs)
     audited = [r for r in results if r.properties.get("audited") is True]
     unaudited = [r for r in results if r.properties.get("audited") is not True]
     in_history_only = [r for r in unaudited if not r.properties.get("in_working_tree")]

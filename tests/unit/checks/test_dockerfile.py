@@ -112,7 +112,7 @@ def test_fake_sanity_clean_sarif_passes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sarif", "expected"),
     [
-        (RUFF_SARIF, "SARIF written by ruff, expected 'hadolint'"),
+        (RUFF_SARIF, "SARIF written by 'ruff', expected 'hadolint'"),
         (HADOLINT_SARIF[:50], "not valid JSON"),
         ('{"version": "2.1.0"}', "not a SARIF log"),
     ],
