@@ -43,6 +43,7 @@ from cimaturity.runner import (
 )
 from cimaturity.tasks import ns
 from cimaturity.tasks.ci import parse_jobs
+from cimaturity.tools.with_server import free_port
 
 
 def python(code: str, ok: frozenset[int] = frozenset({0})) -> Command:
@@ -166,12 +167,6 @@ def test_tool_that_cannot_start_is_error(config: ProjectConfig, tmp_path: Path) 
     status, reason = run_one(fake("broken", commands=lambda _c: [Command((str(broken),))]), config)
     assert status is Status.ERROR
     assert reason.startswith(f"{broken} could not start:")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_unreachable_service_is_error_and_nothing_runs(config: ProjectConfig) -> None:

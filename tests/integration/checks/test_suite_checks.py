@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from cimaturity.checks.suites import INTEGRATION
 from cimaturity.model import Status
 from cimaturity.runner import execute
+from cimaturity.tools.with_server import free_port
 from tests.unit.checks._fast_fixtures import make_context
 
 # These run the checks against the real PostgreSQL (and Redis) servers.
@@ -79,9 +79,7 @@ def test_configured_folder_is_used(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_error_and_runs_nothing(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nobody listens on: bind, read it, close
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # bound, read and closed: nobody listens there
     files = {**PYPROJECT, "tests/integration/test_db.py": "def test_a():\n    pass\n"}
     ctx = make_context(tmp_path, INTEGRATION, files)
     config = dataclasses.replace(ctx.config, database_url=f"postgresql://127.0.0.1:{port}/x")
