@@ -17,6 +17,7 @@ import pandas as pd
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped
 from lxml import etree
 
+from cimaturity.artifacts import one_line
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import TEST_COLUMNS
 from cimaturity.report.loaders import common as c
@@ -73,9 +74,9 @@ def parse_xml(path: Path, kind: str) -> Any:
     try:
         return _parse(str(path)).getroot()
     except etree.XMLSyntaxError as exc:
-        raise ArtifactError(f"{path}: {kind} file is not well-formed XML ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {kind} file is not well-formed XML ({one_line(str(exc))})") from None
     except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: {kind} file unreadable ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {kind} file unreadable ({one_line(str(exc))})") from None
 
 
 def junit_columns(path: Path, root: Any) -> TestColumns:
@@ -103,7 +104,7 @@ def junit_columns(path: Path, root: Any) -> TestColumns:
                 out.time_s.append(float(case.get("time") or 0.0))
                 out.message.append(c.short(message) if message else "")
     except ValueError as exc:  # e.g. time="soon"
-        raise ArtifactError(f"{path}: {KIND} file is malformed ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {KIND} file is malformed ({one_line(str(exc))})") from None
     return out
 
 
@@ -127,15 +128,15 @@ def load_junit_reference(path: Path, check: str) -> pd.DataFrame:
     try:
         xml = JUnitXml.fromfile(str(path), parse_func=_parse)
     except etree.XMLSyntaxError as exc:
-        raise ArtifactError(f"{path}: {KIND} file is not well-formed XML ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {KIND} file is not well-formed XML ({one_line(str(exc))})") from None
     except JUnitXmlError:
         raise ArtifactError(f"{path}: not a {KIND} file ({_WRONG_ROOT})") from None
     except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: {KIND} file unreadable ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {KIND} file unreadable ({one_line(str(exc))})") from None
     try:
         records = [record for suite in xml for record in _suite(suite)]
     except (ValueError, TypeError, AttributeError) as exc:  # e.g. time="soon"
-        raise ArtifactError(f"{path}: {KIND} file is malformed ({_one_line(exc)})") from None
+        raise ArtifactError(f"{path}: {KIND} file is malformed ({one_line(str(exc))})") from None
     return _reference_frame(check, records)
 
 
@@ -184,7 +185,3 @@ def _suite(suite: Any) -> list[TestRecord]:
             )
         )
     return records
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]

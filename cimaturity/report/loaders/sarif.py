@@ -20,6 +20,7 @@ from sarif.loader import load_sarif_file
 from sarif.sarif_file import SarifFile, SarifRun
 from sarif.sarif_file_utils import read_result_location, read_result_severity
 
+from cimaturity.artifacts import one_line
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import FINDING_COLUMNS
 from cimaturity.report.loaders import common as c
@@ -61,8 +62,10 @@ def load_sarif(path: Path, check: str, project_root: Path | None = None) -> Sari
     except OSError as exc:  # sarif-tools wraps every failure (JSON or object model) in IOError
         cause = exc.__cause__ or exc
         if isinstance(cause, ValueError | RecursionError):  # JSONDecodeError, UnicodeDecodeError
-            raise ArtifactError(f"{path}: SARIF file is not valid JSON ({_one_line(cause)})") from None
-        raise ArtifactError(f"{path}: not a SARIF log ({type(cause).__name__}: {_one_line(cause)})") from None
+            raise ArtifactError(f"{path}: SARIF file is not valid JSON ({one_line(str(cause))})") from None
+        raise ArtifactError(
+            f"{path}: not a SARIF log ({type(cause).__name__}: {one_line(str(cause))})"
+        ) from None
     return _data(path, sarif_file, check, project_root)
 
 
@@ -102,7 +105,7 @@ def read_findings(path: Path, sarif_file: SarifFile, project_root: Path | None) 
             findings.extend(_run_findings(path, run, project_root))
         except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
             raise ArtifactError(
-                f"{path}: runs[{run.run_index}] is malformed ({type(exc).__name__}: {_one_line(exc)})"
+                f"{path}: runs[{run.run_index}] is malformed ({type(exc).__name__}: {one_line(str(exc))})"
             ) from None
     return findings
 
@@ -263,7 +266,3 @@ def _suppressed(suppressions: object) -> bool:
         raise TypeError("suppressions is not a list")
     # SARIF 3.34.3: a suppression without a status is accepted; a rejected one does not count
     return any(isinstance(s, dict) and s.get("status", "accepted") != "rejected" for s in suppressions)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
