@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,3 +96,24 @@ def capture(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout_s
         return None
     lines = result.output.strip().splitlines()
     return lines[0].strip() if lines else None
+
+
+# A line that reads like the cause: "ERROR: ...", "error: ...", "E   ModuleNotFoundError: ...",
+# "DistCovError: ...", uv's "No solution found", a traceback's final "XyzError: message".
+_ERROR_LINE = re.compile(
+    r"^(?:E\s+)?(?:[\w.]*(?:Error|Exception)\b:?|error\b|ERROR\b|fatal\b|FATAL\b|\N{MULTIPLICATION SIGN})",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(r"^(?:\$ |\[exit \d+\]|=+ .* =+$|-+$|Traceback \(most recent call last\):)")
+
+
+def first_error_line(output: str, limit: int = 300) -> str:
+    """The tool's own first meaningful error line, else its last non-blank line.
+
+    A reason must name the cause ("DistCovError: ..."), not the symptom ("junit.xml missing").
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip() and not _NOISE.match(line.strip())]
+    for line in lines:
+        if _ERROR_LINE.match(line):
+            return line[:limit]
+    return lines[-1][:limit] if lines else "(no output)"
