@@ -108,7 +108,7 @@ def make_plan(project: Path) -> InstallPlan:
     project = project.resolve()
     pyproject_path = project / "pyproject.toml"
     pyproject = _toml(pyproject_path) if pyproject_path.is_file() else {}
-    meta = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else {}
+    meta: dict[str, Any] = pyproject["project"] if isinstance(pyproject.get("project"), dict) else {}
     requires_python = meta.get("requires-python") if isinstance(meta.get("requires-python"), str) else None
     pin_file = _find_up(project, ".python-version")
     pin = pin_file.read_text(encoding="utf-8").strip().splitlines()[0] if pin_file else None
@@ -188,8 +188,8 @@ def _poetry(path: Path) -> tuple[str, ...]:
         groups = package.get("groups") or [package.get("category", "main")]
         if not _MAIN_OR_TEST & {str(group) for group in groups}:
             continue
-        source = package.get("source") if isinstance(package.get("source"), dict) else {}
-        kind = source.get("type") if isinstance(source, dict) else None
+        source: dict[str, Any] = package["source"] if isinstance(package.get("source"), dict) else {}
+        kind = source.get("type")
         if kind == "git":
             lines.append(f"{package['name']} @ git+{source['url']}@{source.get('resolved_reference', '')}")
             continue
