@@ -157,9 +157,17 @@ def _matching_steps(workflows: WorkflowFacts, patterns: tuple[str, ...]) -> list
     return [(job, step) for job in workflows.jobs for step in job.steps if _matches(step.text, patterns)]
 
 
-def _where(job: Job, step: Step) -> str:
+def _where(job: Job, step: Step, patterns: tuple[str, ...] = ()) -> str:
+    """The step, and what it reaches that matched (`... → pyproject.toml:244 [tool.tox.env.typing]
+    mypy`); without `patterns`, every reached command of a known kind, at most three."""
     line = f":{step.line}" if step.line else ""
-    return f"{job.file}{line} job `{job.id}` step “{step.name[:60]}”"
+    name = step.name if len(step.name) <= 60 else f"{step.name[:30]}…{step.name[-29:]}"
+    where = f"{job.file}{line} job `{job.id}` step “{name}”"
+    cited = step.reached_cited(patterns)
+    if not cited:
+        return where
+    more = f" (+{len(cited) - 3} more)" if len(cited) > 3 else ""
+    return f"{where} → {'; '.join(str(item) for item in cited[:3])}{more}"
 
 
 def _soft(job: Job, step: Step) -> tuple[str, ...]:

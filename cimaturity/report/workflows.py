@@ -1,4 +1,8 @@
-"""Facts from a project's `.github/workflows/*.yml`: jobs, steps, triggers, services (raw data only).
+"""Facts from a repository's `.github/workflows/*.yml`: jobs, steps, triggers, services (raw data only).
+
+Workflows live at the git root (GitHub reads no other), so a project in a subfolder is judged by its
+repository's workflows; paths in evidence are relative to that root. Each step also carries what it
+reaches one hop away (a tox env, a pre-commit hook, a script: see ci_follow.py).
 
 Nothing here judges; the rules do. An unreadable workflow file is recorded in `problems` so the
 workflow-based rules answer "no evidence" instead of raising.
@@ -6,6 +10,7 @@ workflow-based rules answer "no evidence" instead of raising.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,8 +19,13 @@ from typing import Any
 
 import yaml
 
+from cimaturity.layout import layout_of
+from cimaturity.report.ci_follow import CiFollower, Reached, StepCall, is_install
+
 _SOFT_RUN = re.compile(r"--exit-zero|\|\|\s*true\b|\|\|\s*exit\s+0\b|\|\|\s*:\s*$", re.MULTILINE)
-_INSTALL = re.compile(r"^\s*(?:python3?\s+-m\s+)?(?:uv\s+)?pip3?\s+install\b|^\s*install\b", re.IGNORECASE)
+# A later step that fails the job when the soft step failed: `if: steps.<id>.outcome == 'failure'`
+# (or `!= 'success'`) with `exit 1`, or the same test written in the shell.
+_EXIT_FAILING = re.compile(r"\bexit\s+[1-9]|^\s*false\s*$", re.MULTILINE)
 # libyaml's loader when PyYAML was built with it: ~10x faster on a long workflow
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SERVICE_IMAGES = ("postgres", "redis", "mysql", "mariadb", "mongo")
@@ -29,21 +39,43 @@ class Step:
     with_: Mapping[str, str]
     continue_on_error: bool
     line: int | None
+    id: str | None = None
+    condition: str | None = None  # the step's `if:`
+    working_directory: str = ""  # repository-relative, from the step or the job/workflow defaults
+    reached: tuple[Reached, ...] = ()  # commands one hop away: tox env, hook, target, script line
+    reraised_by: int | None = None  # line of a later step failing the job when this one failed
 
     @property
     def text(self) -> str:
-        """Everything a pattern may match: the action, its inputs and the shell commands, but not
-        install lines (`pip install mypy` installs a tool; it does not run it)."""
+        """Everything a pattern may match: the action, its inputs, the shell commands and the
+        commands reached one hop away, but not install lines (`pip install mypy` installs a tool;
+        it does not run it)."""
         inputs = " ".join(f"{key}={value}" for key, value in self.with_.items())
-        commands = "\n".join(line for line in (self.run or "").splitlines() if not _INSTALL.match(line))
-        name = "" if _INSTALL.match(self.name) else self.name
-        return " ".join(part for part in (name, self.uses or "", inputs, commands) if part)
+        commands = "\n".join(line for line in (self.run or "").splitlines() if not is_install(line))
+        name = "" if is_install(self.name) else self.name
+        reached = "\n".join(item.command for item in self.reached)
+        return " ".join(part for part in (name, self.uses or "", inputs, commands, reached) if part)
+
+    def reached_matching(self, patterns: tuple[str, ...]) -> tuple[Reached, ...]:
+        """The reached commands matching any pattern (the rules' case-insensitive search)."""
+        return tuple(
+            item
+            for item in self.reached
+            if any(re.search(pattern, item.command, re.IGNORECASE) for pattern in patterns)
+        )
+
+    def reached_cited(self, patterns: tuple[str, ...] = ()) -> tuple[Reached, ...]:
+        """What evidence should cite beside the step: the reached commands matching `patterns`,
+        or without patterns every reached command that is a known kind of check."""
+        if patterns:
+            return self.reached_matching(patterns)
+        return tuple(item for item in self.reached if item.kinds)
 
     @property
     def soft_reasons(self) -> tuple[str, ...]:
         """Why a failure of this step would not fail the job (empty when it would)."""
         reasons: list[str] = []
-        if self.continue_on_error:
+        if self.continue_on_error and self.reraised_by is None:
             reasons.append("continue-on-error: true")
         if self.run:
             reasons.extend(sorted({match.group(0).strip() for match in _SOFT_RUN.finditer(self.run)}))
@@ -86,9 +118,12 @@ class WorkflowFacts:
         return frozenset(job.id for job in self.jobs)
 
 
-def load_workflows(root: Path) -> WorkflowFacts:
+def load_workflows(project: Path) -> WorkflowFacts:
+    """The workflows of the repository holding `project` (its git root)."""
+    root = ci_root(project)
     folder = root / ".github" / "workflows"
     paths = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []
+    follower = CiFollower(root)
     jobs: list[Job] = []
     triggers: set[str] = set()
     problems: list[str] = []
@@ -96,7 +131,7 @@ def load_workflows(root: Path) -> WorkflowFacts:
         relative = path.relative_to(root).as_posix()
         try:
             document = _compose(path)
-            file_triggers, file_jobs = _parse_document(relative, document)
+            file_triggers, file_jobs = _parse_document(relative, document, follower, problems)
         except (OSError, UnicodeDecodeError, yaml.YAMLError, _ShapeError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             problems.append(f"{relative}: unreadable workflow ({first_line})")
@@ -107,8 +142,17 @@ def load_workflows(root: Path) -> WorkflowFacts:
         files=tuple(path.relative_to(root).as_posix() for path in paths),
         jobs=tuple(jobs),
         triggers=frozenset(triggers),
-        problems=tuple(problems),
+        problems=tuple(dict.fromkeys(problems)),
     )
+
+
+def ci_root(project: Path) -> Path:
+    """Where the workflows are: the git root; but a project folder with a `.github/` of its own is
+    a repository copied into another (a fixture, a vendored example) and stands for itself."""
+    project = project.resolve()
+    if (project / ".github").is_dir():
+        return project
+    return layout_of(project).repo
 
 
 class _ShapeError(Exception):
@@ -145,7 +189,18 @@ def _record_lines(node: yaml.Node, data: Any, lines: dict[int, int]) -> None:
             _record_lines(item_node, item, lines)
 
 
-def _parse_document(relative: str, composed: tuple[Any, dict[int, int]]) -> tuple[set[str], list[Job]]:
+@dataclass(frozen=True)
+class _Inherited:
+    """What a job's steps take from the workflow and the job: `env:` and the run defaults."""
+
+    env: Mapping[str, str]
+    working_directory: str
+    matrix_values: frozenset[str]
+
+
+def _parse_document(
+    relative: str, composed: tuple[Any, dict[int, int]], follower: CiFollower, problems: list[str]
+) -> tuple[set[str], list[Job]]:
     document, lines = composed
     if not isinstance(document, dict):
         raise _ShapeError("top level is not a mapping")
@@ -153,8 +208,19 @@ def _parse_document(relative: str, composed: tuple[Any, dict[int, int]]) -> tupl
     raw_jobs = document.get("jobs")
     if not isinstance(raw_jobs, dict):
         raise _ShapeError("no 'jobs' mapping")
-    jobs = [_job(relative, str(job_id), raw, lines) for job_id, raw in raw_jobs.items()]
+    workflow = _Inherited(_env(document), _default_working_directory(document, ""), frozenset())
+    jobs = [
+        _job(relative, str(job_id), raw, lines, _FollowContext(follower, workflow, problems))
+        for job_id, raw in raw_jobs.items()
+    ]
     return _triggers(on), jobs
+
+
+@dataclass(frozen=True)
+class _FollowContext:
+    follower: CiFollower
+    inherited: _Inherited
+    problems: list[str]  # follow problems are collected here, for WorkflowFacts.problems
 
 
 def _triggers(on: Any) -> set[str]:
@@ -167,7 +233,7 @@ def _triggers(on: Any) -> set[str]:
     return set()
 
 
-def _job(relative: str, job_id: str, raw: Any, lines: dict[int, int]) -> Job:
+def _job(relative: str, job_id: str, raw: Any, lines: dict[int, int], follow: _FollowContext) -> Job:
     if not isinstance(raw, dict):
         raise _ShapeError(f"job {job_id!r} is not a mapping")
     raw_steps = raw.get("steps") or []
@@ -179,11 +245,20 @@ def _job(relative: str, job_id: str, raw: Any, lines: dict[int, int]) -> Job:
     needs = raw.get("needs") or []
     strategy = raw.get("strategy") if isinstance(raw.get("strategy"), dict) else {}
     matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    inherited = _Inherited(
+        env={**follow.inherited.env, **_env(raw)},
+        working_directory=_default_working_directory(raw, follow.inherited.working_directory),
+        matrix_values=frozenset(_scalars(matrix)),
+    )
+    steps = [
+        _step(job_id, index, step, lines, dataclasses.replace(follow, inherited=inherited))
+        for index, step in enumerate(raw_steps)
+    ]
     return Job(
         id=job_id,
         name=str(raw.get("name") or job_id),
         file=relative,
-        steps=tuple(_step(job_id, index, step, lines) for index, step in enumerate(raw_steps)),
+        steps=_mark_reraised(steps),
         services=_services(raw.get("services")),
         continue_on_error=_truthy(raw.get("continue-on-error")),
         needs=tuple(str(n) for n in needs) if isinstance(needs, list) else (str(needs),),
@@ -200,18 +275,79 @@ def _job(relative: str, job_id: str, raw: Any, lines: dict[int, int]) -> Job:
     )
 
 
-def _step(job_id: str, index: int, raw: Any, lines: dict[int, int]) -> Step:
+def _step(job_id: str, index: int, raw: Any, lines: dict[int, int], follow: _FollowContext) -> Step:
     if not isinstance(raw, dict):
         raise _ShapeError(f"job {job_id!r}: step {index} is not a mapping")
     inputs = raw.get("with") if isinstance(raw.get("with"), dict) else {}
+    with_ = {str(key): str(value) for key, value in (inputs or {}).items()}
+    uses = None if raw.get("uses") is None else str(raw["uses"])
+    run = None if raw.get("run") is None else str(raw["run"])
+    working_directory = str(raw.get("working-directory") or follow.inherited.working_directory)
+    followed = follow.follower.follow(
+        StepCall(
+            run=run,
+            uses=uses,
+            with_=with_,
+            working_directory=working_directory,
+            env={**follow.inherited.env, **_env(raw)},
+            matrix_values=follow.inherited.matrix_values,
+        )
+    )
+    follow.problems.extend(followed.problems)
     return Step(
         name=str(raw.get("name") or raw.get("uses") or raw.get("run", "")).strip(),
-        uses=None if raw.get("uses") is None else str(raw["uses"]),
-        run=None if raw.get("run") is None else str(raw["run"]),
-        with_={str(key): str(value) for key, value in (inputs or {}).items()},
+        uses=uses,
+        run=run,
+        with_=with_,
         continue_on_error=_truthy(raw.get("continue-on-error")),
         line=lines.get(id(raw)),
+        id=None if raw.get("id") is None else str(raw["id"]),
+        condition=None if raw.get("if") is None else str(raw["if"]),
+        working_directory=working_directory,
+        reached=followed.reached,
     )
+
+
+def _mark_reraised(steps: list[Step]) -> tuple[Step, ...]:
+    """Soft steps whose failure a later step turns into a job failure are marked with its line."""
+    marked: list[Step] = []
+    for index, step in enumerate(steps):
+        if step.continue_on_error and step.id:
+            later = next((s for s in steps[index + 1 :] if _reraises(s, step.id)), None)
+            if later is not None:
+                step = dataclasses.replace(step, reraised_by=later.line)
+        marked.append(step)
+    return tuple(marked)
+
+
+def _reraises(step: Step, soft_id: str) -> bool:
+    if step.continue_on_error or not step.run or not _EXIT_FAILING.search(step.run):
+        return False
+    outcome = rf"steps\.{re.escape(soft_id)}\.outcome"
+    # `failure()` is not enough: a continue-on-error step's failure leaves the job succeeding.
+    checked = rf"{outcome}\s*(?:==\s*['\"]failure['\"]|!=\s*['\"]success['\"])"
+    return bool(re.search(checked, step.condition or "")) or bool(re.search(outcome, step.run))
+
+
+def _env(raw: Mapping[Any, Any]) -> dict[str, str]:
+    env = raw.get("env")
+    return {str(key): str(value) for key, value in env.items()} if isinstance(env, dict) else {}
+
+
+def _default_working_directory(raw: Mapping[Any, Any], inherited: str) -> str:
+    defaults = raw.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    value = run.get("working-directory") if isinstance(run, dict) else None
+    return inherited if value is None else str(value)
+
+
+def _scalars(value: Any) -> list[str]:
+    """Every scalar in a matrix, `include:` entries too (the values `${{ matrix.x }}` can take)."""
+    if isinstance(value, dict):
+        return [item for child in value.values() for item in _scalars(child)]
+    if isinstance(value, list):
+        return [item for child in value for item in _scalars(child)]
+    return [] if value is None else [str(value)]
 
 
 def _services(raw: Any) -> tuple[str, ...]:
