@@ -1,0 +1,1 @@
+"""The development panel: real public repositories judged by hand, compared with `invoke ci`."""
