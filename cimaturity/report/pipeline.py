@@ -4,20 +4,22 @@ gather raw facts -> evaluate the rubric -> render -> write -> publish (GitHub Ac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.config import ConfigError, load_config
+from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError
 from cimaturity.report.charts import Chart, all_charts
 from cimaturity.report.evidence import Evidence
 from cimaturity.report.github import publish
-from cimaturity.report.project import ProjectFacts, gather_project
+from cimaturity.report.places import Places, places_for
+from cimaturity.report.project import ProjectFacts, gather_project, github_root
 from cimaturity.report.render_html import render_html
 from cimaturity.report.render_markdown import render_markdown
-from cimaturity.report.rubric import Rubric, RubricError, load_rubric
+from cimaturity.report.rubric import PACKAGED, Rubric, RubricError, load_rubric
 from cimaturity.report.rules import RuleContext
 from cimaturity.report.scoring import Score, ScoreError, score_rubric
 from cimaturity.report.summary import summary_json
@@ -40,6 +42,7 @@ class ReportInputs:
     evidence: Evidence
     workflows: WorkflowFacts
     project: ProjectFacts
+    places: Places = field(default_factory=Places)  # absolute folders shown relative in outputs
 
     @property
     def context(self) -> RuleContext:
@@ -54,20 +57,30 @@ class RenderedReport:
     charts: tuple[Chart, ...]
 
 
-def resolve_rubric(project_root: Path, explicit: str | None) -> Path | None:
-    """`--rubric` wins; else `[tool.cimaturity] rubric`; else the builtin rubric (None)."""
+def resolve_rubric(project_root: Path, explicit: str | None) -> Path | str | None:
+    """`--rubric` wins; else `[tool.cimaturity] rubric`; else the builtin rubric (None).
+
+    A packaged rubric's name (`builtin`, `plan`) selects it; anything else is a file, relative
+    to the project folder when configured in its pyproject.toml.
+    """
     if explicit:
-        return Path(explicit).resolve()
+        return explicit if explicit in PACKAGED else Path(explicit).resolve()
     try:
         configured = load_config(project_root).rubric
     except ConfigError as exc:
         raise ReportError(str(exc)) from None
+    if configured in PACKAGED:
+        return configured
     return (project_root / configured).resolve() if configured else None
 
 
 def load_run_evidence(reports_dir: Path, project_root: Path) -> Evidence:
-    from cimaturity.report.loaders import load_evidence  # the loaders' engineer owns this package
+    """The run's evidence; a folder without `run.json` (no run yet) leaves only the workflows and
+    files to judge, while a `run.json` that cannot be read stops the report."""
+    from cimaturity.report.loaders import RUN_FILE, load_evidence  # the loaders' engineer owns these
 
+    if reports_dir.is_dir() and not (reports_dir / RUN_FILE).exists():
+        return Evidence(run=None)
     try:
         return load_evidence(reports_dir, project_root)
     except ArtifactError as exc:
@@ -85,13 +98,15 @@ def gather(
         loaded_rubric = load_rubric(resolve_rubric(project_root, rubric))
     except RubricError as exc:
         raise ReportError(str(exc)) from None
+    layout = layout_of(project_root)
     return ReportInputs(
         project_root=project_root,
         reports_dir=reports_dir,
         rubric=loaded_rubric,
         evidence=load_run_evidence(reports_dir, project_root),
-        workflows=load_workflows(project_root),
+        workflows=load_workflows(github_root(layout)),  # .github/ is the repository's
         project=gather_project(project_root),
+        places=places_for(layout, reports_dir),
     )
 
 
@@ -104,10 +119,11 @@ def evaluate(inputs: ReportInputs) -> Score:
 
 def render(inputs: ReportInputs, score: Score) -> RenderedReport:
     charts = all_charts(score, inputs.evidence)
+    places = inputs.places
     return RenderedReport(
-        markdown=render_markdown(score, inputs.evidence, inputs.workflows),
-        html=render_html(score, inputs.evidence, inputs.workflows, charts),
-        summary=summary_json(score, inputs.evidence),
+        markdown=render_markdown(score, inputs.evidence, inputs.workflows, places),
+        html=render_html(score, inputs.evidence, inputs.workflows, charts, places),
+        summary=summary_json(score, inputs.evidence, places),
         charts=charts,
     )
 

@@ -6,6 +6,8 @@ from html import escape
 
 from cimaturity.report.charts import Chart
 from cimaturity.report.evidence import Evidence
+from cimaturity.report.places import Places
+from cimaturity.report.render_markdown import action_header, action_with_tasks
 from cimaturity.report.scoring import CriterionStatus, Score
 from cimaturity.report.workflows import WorkflowFacts
 
@@ -38,7 +40,16 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(score: Score, evidence: Evidence, workflows: WorkflowFacts, charts: tuple[Chart, ...]) -> str:
+def render_html(
+    score: Score,
+    evidence: Evidence,
+    workflows: WorkflowFacts,
+    charts: tuple[Chart, ...],
+    places: Places | None = None,
+) -> str:
+    """The report; `places` rewrites this machine's absolute folders relative in every text (the
+    charts' image data is left alone)."""
+    shown = places or Places()
     parts: list[str] = []
     run = evidence.run
     run_line = (
@@ -73,12 +84,12 @@ def render_html(score: Score, evidence: Evidence, workflows: WorkflowFacts, char
                 f"+{r.gain:.1f}",
                 escape(r.criterion.title),
                 escape(r.missing or r.evidence),
-                escape(f"{r.next_action} ({', '.join(r.criterion.plan_tasks)})"),
+                escape(action_with_tasks(r)),
             ]
             for rank, r in enumerate(score.next_steps, start=1)
         ]
         parts.append(
-            _table(["#", "Gain", "Criterion", "Missing evidence", "Action (plan task)"], steps, {0, 1})
+            _table(["#", "Gain", "Criterion", "Missing evidence", action_header(score)], steps, {0, 1})
         )
     else:
         parts.append("<p>Nothing left: every applicable criterion has full points.</p>")
@@ -91,19 +102,20 @@ def render_html(score: Score, evidence: Evidence, workflows: WorkflowFacts, char
         parts.append(
             f"<h2>{escape(title)}</h2>" + (f"<ul>{listed}</ul>" if items else '<p class="muted">None.</p>')
         )
+    parts = [shown.text(part) for part in parts]  # before the charts: image data is not text
     parts.append('<h2>Charts</h2><div class="charts">')
     for chart in charts:
+        title = escape(shown.text(chart.title))
         if chart.data_uri:
-            parts.append(
-                f'<h3>{escape(chart.title)}</h3><img alt="{escape(chart.title)}" src="{chart.data_uri}">'
-            )
+            parts.append(f'<h3>{title}</h3><img alt="{title}" src="{chart.data_uri}">')
         else:
-            parts.append(f'<h3>{escape(chart.title)}</h3><p class="muted">{escape(chart.empty_reason)}</p>')
+            parts.append(f'<h3>{title}</h3><p class="muted">{escape(shown.text(chart.empty_reason))}</p>')
     parts.append("</div>")
+    rest: list[str] = []
     suppressions = [
         [escape(str(r["kind"])), str(int(r["count"]))] for r in evidence.suppressions.to_dict("records")
     ]
-    parts.append(
+    rest.append(
         "<h2>Suppressions</h2>"
         + (
             _table(["Kind", "Count"], suppressions, {1})
@@ -122,15 +134,15 @@ def render_html(score: Score, evidence: Evidence, workflows: WorkflowFacts, char
         for r in evidence.checks.to_dict("records")
     ]
     if checks:
-        parts.append(
+        rest.append(
             "<h2>Checks in this run</h2>"
             + _table(["Check", "Stage", "Status", "Duration", "Reason"], checks, {3})
         )
     problems = [f"<li><code>{escape(p.check)}</code>: {escape(p.message)}</li>" for p in evidence.problems]
     problems += [f"<li>workflows: {escape(p)}</li>" for p in workflows.problems]
     if problems:
-        parts.append("<h2>Evidence problems</h2><ul>" + "".join(problems) + "</ul>")
-    body = "\n".join(parts)
+        rest.append("<h2>Evidence problems</h2><ul>" + "".join(problems) + "</ul>")
+    body = "\n".join([*parts, *(shown.text(part) for part in rest)])
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

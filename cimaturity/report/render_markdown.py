@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cimaturity.report.evidence import Evidence
+from cimaturity.report.places import Places
 from cimaturity.report.scoring import CriterionResult, CriterionStatus, Score
 from cimaturity.report.workflows import WorkflowFacts
 
@@ -28,7 +29,20 @@ def _points(result: CriterionResult) -> str:
     return "-" if not result.applicable else f"{result.points:.1f} / {result.max_points:.1f}"
 
 
-def render_markdown(score: Score, evidence: Evidence, workflows: WorkflowFacts) -> str:
+def action_with_tasks(result: CriterionResult) -> str:
+    """The next action, with the plan's task numbers when the rubric in use has them."""
+    tasks = ", ".join(result.criterion.plan_tasks)
+    return f"{result.next_action} ({tasks})" if tasks else result.next_action
+
+
+def action_header(score: Score) -> str:
+    return "Action (plan task)" if any(r.criterion.plan_tasks for r in score.results) else "Action"
+
+
+def render_markdown(
+    score: Score, evidence: Evidence, workflows: WorkflowFacts, places: Places | None = None
+) -> str:
+    """The report; `places` rewrites this machine's absolute folders relative (none by default)."""
     lines: list[str] = [f"# CI/CD maturity: {score.score:.1f}/10", ""]
     run = evidence.run
     if run is not None:
@@ -59,14 +73,13 @@ def render_markdown(score: Score, evidence: Evidence, workflows: WorkflowFacts) 
         lines.append("Nothing left: every applicable criterion has full points.")
     else:
         lines += [
-            "| # | Gain | Criterion | Missing evidence | Action (plan task) |",
+            f"| # | Gain | Criterion | Missing evidence | {action_header(score)} |",
             "| ---: | ---: | --- | --- | --- |",
         ]
         for rank, r in enumerate(score.next_steps, start=1):
-            tasks = ", ".join(r.criterion.plan_tasks)
             lines.append(
                 f"| {rank} | +{r.gain:.1f} | {cell(r.criterion.title)} | {cell(r.missing or r.evidence)} | "
-                f"{cell(r.next_action)} ({tasks}) |"
+                f"{cell(action_with_tasks(r))} |"
             )
     no_evidence = [r for r in score.results if r.status is CriterionStatus.NO_EVIDENCE]
     lines += ["", "## No evidence (counts as zero)", ""]
@@ -105,4 +118,5 @@ def render_markdown(score: Score, evidence: Evidence, workflows: WorkflowFacts) 
     ]
     if problems:
         lines += ["", "## Evidence problems", "", *problems]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return places.text(text) if places is not None else text

@@ -1,7 +1,14 @@
-"""The rubric as data: load and validate `rubric.toml` (packaged) or a project's own file.
+"""The rubric as data: load and validate a packaged rubric or a project's own file.
 
-A project file either replaces the rubric whole, or says `extends = "builtin"` and only adjusts
-`[weights]` and declares `[not_applicable]` criteria (with a reason, shown in the report).
+Packaged rubrics, chosen by name (`[tool.cimaturity] rubric = "plan"` or `--rubric plan`):
+- `builtin` (`rubric.toml`): general; its actions name the project's own branch, workflow and
+  files through placeholders (`{default_branch}`, see `rules.ACTION_PLACEHOLDERS`);
+- `plan` (`rubric_plan.toml`): the builtin criteria in the words of the plan "CI/CD Hardening
+  Tasks V2", with its task numbers; for the plan's own service.
+
+A file either replaces the rubric whole, or says `extends = "<packaged name>"` and only adjusts
+`[weights]`, rewords criteria (`[overrides.<id>]`: title, plan_tasks, why_weight, next_action)
+and declares `[not_applicable]` criteria (with a reason, shown in the report).
 Any problem is a `RubricError` with one line naming the file and the key.
 """
 
@@ -10,15 +17,18 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cimaturity.report.rules import RULES, ParamKind, Params, ParamValue
+from cimaturity.report.rules import ACTION_PLACEHOLDERS, RULES, ParamKind, Params, ParamValue, placeholders_in
 
 FORMAT_VERSION = 1
 BUILTIN = "builtin"
+PLAN = "plan"
+PACKAGED = {BUILTIN: "rubric.toml", PLAN: "rubric_plan.toml"}
+_OVERRIDE_KEYS = frozenset({"title", "plan_tasks", "why_weight", "next_action"})
 _CRITERION_KEYS = frozenset(
     {"id", "title", "group", "weight", "plan_tasks", "why_weight", "next_action", "rules"}
 )
@@ -57,20 +67,34 @@ class Rubric:
         return next(c for c in self.criteria if c.id == criterion_id)
 
 
+def packaged_path(name: str = BUILTIN) -> Path:
+    return Path(str(resources.files("cimaturity.report").joinpath(PACKAGED[name])))
+
+
 def builtin_path() -> Path:
-    return Path(str(resources.files("cimaturity.report").joinpath("rubric.toml")))
+    return packaged_path(BUILTIN)
 
 
-def load_rubric(path: Path | None = None) -> Rubric:
-    """The packaged rubric, or the one at `path` (which may extend the packaged one)."""
-    source = path if path is not None else builtin_path()
-    document = _read(source)
-    if path is not None and document.get("extends") == BUILTIN:
-        return _overlay(source, document, load_rubric(None))
-    rubric = _parse(source, document)
-    if path is None:  # a stable label: the report must not depend on where the package lives
-        rubric = Rubric(BUILTIN, rubric.criteria, rubric.waivers)
-    return rubric
+def load_rubric(source: Path | str | None = None) -> Rubric:
+    """A packaged rubric by name (None: the builtin one), or the file at `source` (a Path)."""
+    if source is None or isinstance(source, str):
+        name = source or BUILTIN
+        if name not in PACKAGED:
+            raise RubricError(f"rubric {name!r}: no such packaged rubric (known: {', '.join(PACKAGED)})")
+        rubric = _load_file(packaged_path(name))
+        # a stable label: the report must not depend on where the package lives
+        return Rubric(name, rubric.criteria, rubric.waivers)
+    return _load_file(source)
+
+
+def _load_file(path: Path) -> Rubric:
+    document = _read(path)
+    if "extends" not in document:
+        return _parse(path, document)
+    base = document["extends"]
+    if base not in PACKAGED:
+        raise RubricError(f"{path}: extends: expected one of {', '.join(PACKAGED)}, got {base!r}")
+    return _overlay(path, document, load_rubric(str(base)))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -105,11 +129,11 @@ def _parse(path: Path, document: dict[str, Any]) -> Rubric:
 
 
 def _overlay(path: Path, document: dict[str, Any], base: Rubric) -> Rubric:
-    unknown = set(document) - {"extends", "weights", "not_applicable", "description"}
+    unknown = set(document) - {"extends", "weights", "overrides", "not_applicable", "description"}
     if unknown:
         raise RubricError(
-            f"{path}: unknown key {sorted(unknown)[0]!r} (a file that extends the builtin "
-            "rubric may only set [weights] and [not_applicable])"
+            f"{path}: unknown key {sorted(unknown)[0]!r} (a file that extends a packaged "
+            "rubric may only set [weights], [overrides] and [not_applicable])"
         )
     ids = {c.id for c in base.criteria}
     weights = document.get("weights", {})
@@ -119,24 +143,43 @@ def _overlay(path: Path, document: dict[str, Any], base: Rubric) -> Rubric:
         if key not in ids:
             raise RubricError(f"{path}: weights.{key}: no such criterion")
         _weight(path, f"weights.{key}", value)
+    overrides = _overrides(path, document, ids)
     criteria = tuple(
-        _replace_weight(c, _weight(path, f"weights.{c.id}", weights[c.id])) if c.id in weights else c
+        replace(
+            c,
+            weight=_weight(path, f"weights.{c.id}", weights[c.id]) if c.id in weights else c.weight,
+            **overrides.get(c.id, {}),
+        )
         for c in base.criteria
     )
-    return Rubric(f"{path} (extends {base.source})", criteria, _waivers(path, document, ids))
+    waivers = {**base.waivers, **_waivers(path, document, ids)}
+    return Rubric(f"{path} (extends {base.source})", criteria, waivers)
 
 
-def _replace_weight(criterion: Criterion, weight: float) -> Criterion:
-    return Criterion(
-        criterion.id,
-        criterion.title,
-        criterion.group,
-        weight,
-        criterion.plan_tasks,
-        criterion.why_weight,
-        criterion.next_action,
-        criterion.rules,
-    )
+def _overrides(path: Path, document: dict[str, Any], ids: set[str]) -> dict[str, dict[str, Any]]:
+    """`[overrides.<id>]`: new wording for a criterion (its rules and weight stay)."""
+    table = document.get("overrides", {})
+    if not isinstance(table, dict):
+        raise RubricError(f"{path}: overrides: expected tables [overrides.<criterion id>]")
+    found: dict[str, dict[str, Any]] = {}
+    for key, raw in table.items():
+        where = f"overrides.{key}"
+        if key not in ids:
+            raise RubricError(f"{path}: {where}: no such criterion")
+        if not isinstance(raw, dict):
+            raise RubricError(f"{path}: {where}: expected a table")
+        unknown = set(raw) - _OVERRIDE_KEYS
+        if unknown:
+            raise RubricError(f"{path}: {where}: unknown key {sorted(unknown)[0]!r}")
+        values: dict[str, Any] = {
+            name: _text(path, f"{where}.{name}", raw[name]) for name in ("title", "why_weight") if name in raw
+        }
+        if "next_action" in raw:
+            values["next_action"] = _action(path, f"{where}.next_action", raw["next_action"])
+        if "plan_tasks" in raw:
+            values["plan_tasks"] = _tasks(path, f"{where}.plan_tasks", raw["plan_tasks"])
+        found[key] = values
+    return found
 
 
 def _waivers(path: Path, document: dict[str, Any], ids: set[str]) -> dict[str, str]:
@@ -165,6 +208,24 @@ def _text(path: Path, where: str, value: Any) -> str:
     return value.strip()
 
 
+def _tasks(path: Path, where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise RubricError(f"{path}: {where}: expected a list of strings")
+    return tuple(value)
+
+
+def _action(path: Path, where: str, value: Any) -> str:
+    """A next action; `{name}` placeholders must be ones the report can fill from project facts."""
+    text = _text(path, where, value)
+    unknown = sorted(placeholders_in(text) - ACTION_PLACEHOLDERS)
+    if unknown:
+        raise RubricError(
+            f"{path}: {where}: unknown placeholder {{{unknown[0]}}} "
+            f"(known: {', '.join(sorted(ACTION_PLACEHOLDERS))})"
+        )
+    return text
+
+
 def _criterion(path: Path, index: int, raw: Any) -> Criterion:
     where = f"criteria[{index}]"
     if not isinstance(raw, dict):
@@ -180,9 +241,6 @@ def _criterion(path: Path, index: int, raw: Any) -> Criterion:
     group = _text(path, f"{where}.group", raw["group"])
     if group not in _GROUPS:
         raise RubricError(f"{path}: {where}.group: expected one of {', '.join(_GROUPS)}, got {group!r}")
-    tasks = raw.get("plan_tasks", [])
-    if not isinstance(tasks, list) or not all(isinstance(t, str) for t in tasks):
-        raise RubricError(f"{path}: {where}.plan_tasks: expected a list of strings")
     rules = raw["rules"]
     if not isinstance(rules, list) or not rules:
         raise RubricError(f"{path}: {where}.rules: expected a non-empty list of [[criteria.rules]] tables")
@@ -191,9 +249,9 @@ def _criterion(path: Path, index: int, raw: Any) -> Criterion:
         title=_text(path, f"{where}.title", raw["title"]),
         group=group,
         weight=_weight(path, f"{where}.weight", raw["weight"]),
-        plan_tasks=tuple(tasks),
+        plan_tasks=_tasks(path, f"{where}.plan_tasks", raw.get("plan_tasks", [])),
         why_weight=_text(path, f"{where}.why_weight", raw["why_weight"]),
-        next_action=_text(path, f"{where}.next_action", raw["next_action"]),
+        next_action=_action(path, f"{where}.next_action", raw["next_action"]),
         rules=tuple(_rule_use(path, f"{where}.rules[{i}]", item) for i, item in enumerate(rules)),
     )
 

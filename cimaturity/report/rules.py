@@ -15,7 +15,7 @@ from enum import StrEnum
 import yaml
 
 from cimaturity.report.evidence import Evidence
-from cimaturity.report.project import ProjectFacts
+from cimaturity.report.project import Launch, ProjectFacts
 from cimaturity.report.workflows import Job, Step, WorkflowFacts
 
 
@@ -310,7 +310,9 @@ def secrets_history(ctx: RuleContext, params: Params) -> RuleOutcome:
             f"secrets scanner in job `{shallow[0]}` sees a shallow clone only",
             "set `fetch-depth: 0` on actions/checkout so the whole history is scanned",
         )
-    return RuleOutcome.unmet("no blocking secrets scanner in the workflows", "a secrets-scan job (Task 3.4)")
+    return RuleOutcome.unmet(
+        "no blocking secrets scanner in the workflows", "a blocking secrets scanner over the full history"
+    )
 
 
 _LOOP = re.compile(r"\bfor\s+\w+\s+in\b|\bwhile\b|--retry\s+\d+|until\b", re.IGNORECASE)
@@ -324,9 +326,9 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
     """Deploy jobs poll health with enough retries, do not just sleep, and bound response time."""
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
-    deploys = [job for job in ctx.workflows.jobs if job.environment or "deploy" in job.id.lower()]
+    deploys = deploy_jobs(ctx.workflows)
     if not deploys:
-        return RuleOutcome.unmet("no deployment job", "a deploy job with health-check polling (Task 2.4)")
+        return RuleOutcome.unmet("no deployment job", "a deploy job with health-check polling")
     text = "\n".join(step.run or "" for job in deploys for step in job.steps)
     retries = max((int(next(g for g in m.groups() if g)) for m in _RETRIES.finditer(text)), default=0)
     sleeps = [int(m.group(1)) for m in _BARE_SLEEP.finditer(text)]
@@ -357,7 +359,9 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
 
 @rule(paths=_list(), label=_s())
 def any_file(ctx: RuleContext, params: Params) -> RuleOutcome:
-    present = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    """One of `paths` exists in the project or a sub-project (`.github/...` and CODEOWNERS at the
+    repository root); the evidence says where (`backend/Makefile`)."""
+    present = [found for p in params.strs("paths") if (found := ctx.project.locate(p))]
     if present:
         return RuleOutcome.met(f"{params.text('label')}: `{present[0]}`")
     return RuleOutcome.unmet(
@@ -367,8 +371,9 @@ def any_file(ctx: RuleContext, params: Params) -> RuleOutcome:
 
 @rule(paths=_list(), reason=_s())
 def requires_file(ctx: RuleContext, params: Params) -> RuleOutcome:
-    """Not applicable when none of `paths` exists (e.g. no Dockerfile: nothing to scan)."""
-    present = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    """Not applicable when none of `paths` exists (e.g. no Dockerfile: nothing to scan); found in
+    the project or a sub-project, and named as the repository sees it (`backend/Dockerfile`)."""
+    present = [found for p in params.strs("paths") if (found := ctx.project.locate(p))]
     if present:
         return RuleOutcome.met(f"applies: `{present[0]}` exists")
     return RuleOutcome.not_applicable(params.text("reason"))
@@ -377,10 +382,106 @@ def requires_file(ctx: RuleContext, params: Params) -> RuleOutcome:
 @rule(packages=_list(), paths=_list(()), reason=_s())
 def requires_dependency(ctx: RuleContext, params: Params) -> RuleOutcome:
     """Not applicable unless the project depends on one of `packages` or has one of `paths`."""
-    deps = sorted(ctx.project.dependencies & {p.lower() for p in params.strs("packages")})
-    paths = [p for p in params.strs("paths") if ctx.project.exists(p)]
+    deps = sorted(set(ctx.project.dependencies) & {p.lower() for p in params.strs("packages")})
+    paths = [found for p in params.strs("paths") if (found := ctx.project.locate(p))]
     if deps or paths:
         return RuleOutcome.met(f"applies: {', '.join([*deps, *paths])}")
+    return RuleOutcome.not_applicable(params.text("reason"))
+
+
+# --- what applies: service, migrations, database ---------------------------------------------
+
+# Commands that start a web server: an ASGI/WSGI server, a framework's own server, or Python
+# running a module or script named like a server entry point (`python -m app.server`).
+SERVER_COMMANDS = (
+    r"\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|uwsgi|waitress-serve)\b",
+    r"\bfastapi\s+(?:run|dev)\b",
+    r"\bflask\s+run\b",
+    r"\bmanage\.py\s+runserver\b",
+    r"\bpython[\d.]*\s+-m\s+(?:[\w.]*\.)?(?:server|app|main|wsgi|asgi|api|web)\b",
+    r"\bpython[\d.]*\s+(?:\S*/)?(?:server|app|main|wsgi|asgi)\.py\b",
+)
+# A job that publishes a package or documentation is a release, not a deployment of a service.
+_RELEASE_STEP = re.compile(
+    r"pypi-publish|\btwine\s+upload|\b(?:flit|poetry|uv|hatch|pdm)\s+publish\b|deploy-pages|gh-deploy|ghp-import",
+    re.IGNORECASE,
+)
+_RELEASE_NAME = re.compile(r"pypi|release|publish|docs|pages", re.IGNORECASE)
+LIBRARY = "a library: no Dockerfile, compose app, deploy job or server entry point"
+
+
+def deploy_jobs(workflows: WorkflowFacts) -> list[Job]:
+    """Jobs that deploy something: an `environment:` or "deploy" in the job's id or name, and no
+    package or documentation publishing (a PyPI upload with `environment: pypi` deploys nothing)."""
+    found: list[Job] = []
+    for job in workflows.jobs:
+        named = f"{job.id} {job.name}"
+        deploys = job.environment is not None or "deploy" in named.lower()
+        release = _RELEASE_STEP.search(job.text) or _RELEASE_NAME.search(f"{named} {job.environment or ''}")
+        if deploys and not release:
+            found.append(job)
+    return found
+
+
+def _short(command: str) -> str:
+    return command if len(command) <= 60 else command[:57] + "..."
+
+
+def _is_server(launch: Launch, servers: tuple[str, ...]) -> bool:
+    return (launch.kind == "Procfile" and launch.name == "web") or _matches(launch.command, servers)
+
+
+def _launch_text(launch: Launch) -> str:
+    name = {"compose": f" service `{launch.name}`", "Procfile": f" `{launch.name}` process"}.get(
+        launch.kind, ""
+    )
+    return f"`{launch.source}`{name} runs `{_short(launch.command)}`"
+
+
+def service_signs(ctx: RuleContext, servers: tuple[str, ...] = SERVER_COMMANDS) -> list[tuple[str, str]]:
+    """(where, what) for everything that shows the project ships a service, declared first."""
+    signs: list[tuple[str, str]] = []
+    if ctx.project.declared_service:
+        where = ctx.project.declared_service
+        signs.append((where, f"`{where}` declares [tool.cimaturity.service]"))
+    signs.extend((x.source, _launch_text(x)) for x in ctx.project.launches if _is_server(x, servers))
+    signs.extend((job.file, f"deploy job `{job.id}` in `{job.file}`") for job in deploy_jobs(ctx.workflows))
+    return signs
+
+
+@rule(servers=_list(SERVER_COMMANDS), reason=_s(LIBRARY))
+def requires_service(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Applies when the project ships a service: a Dockerfile, compose service or Procfile `web`
+    process that starts a server (`servers`), a deploy job, or a declared
+    [tool.cimaturity.service]. Depending on a web framework is not enough (Flask itself does)."""
+    signs = service_signs(ctx, params.strs("servers"))
+    if signs:
+        return RuleOutcome.met("service: " + "; ".join(what for _place, what in signs[:3]))
+    others = [_launch_text(launch) for launch in ctx.project.launches]
+    seen = f" ({'; '.join(others[:2])}: not a server)" if others else ""
+    return RuleOutcome.not_applicable(params.text("reason") + seen)
+
+
+@rule(reason=_s("no database migrations (no alembic.ini, Django migrations or [tool.aerich])"))
+def requires_migrations(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Applies when the project (or a sub-project) has Alembic, Django or aerich migrations."""
+    found = ctx.project.migrations
+    if found:
+        return RuleOutcome.met("migrations: " + ", ".join(f"`{m.path}` ({m.tool})" for m in found[:3]))
+    return RuleOutcome.not_applicable(params.text("reason"))
+
+
+@rule(packages=_list(), reason=_s("no database or cache used (no driver or ORM dependency, no migrations)"))
+def requires_database(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """Applies when the project depends on a database or cache package, or has migrations."""
+    wanted = {package.lower() for package in params.strs("packages")}
+    used = sorted(name for name in ctx.project.dependencies if name in wanted)
+    if used:
+        where = sorted({ctx.project.dependencies[name] for name in used})
+        return RuleOutcome.met(f"database: {', '.join(used)} ({', '.join(f'`{w}`' for w in where)})")
+    if ctx.project.migrations:
+        first = ctx.project.migrations[0]
+        return RuleOutcome.met(f"database: migrations in `{first.path}` ({first.tool})")
     return RuleOutcome.not_applicable(params.text("reason"))
 
 
@@ -409,12 +510,13 @@ def required_checks_declared(ctx: RuleContext, params: Params) -> RuleOutcome:
     """
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
-    source = next((p for p in params.strs("paths") if p in ctx.project.texts), None)
-    if source is None:
+    found = next((t for p in params.strs("paths") if (t := ctx.project.text(p)) is not None), None)
+    if found is None:
         return RuleOutcome.unmet(
             "no declared required-checks list", f"declare required status checks in {params.strs('paths')[0]}"
         )
-    names = _required_checks(ctx.project.texts[source], source)
+    source, text = found
+    names = _required_checks(text, source)
     if not names:
         return RuleOutcome.unmet(f"`{source}` lists no required checks", "list the required status checks")
     known = {job.id for job in ctx.workflows.jobs} | {job.name for job in ctx.workflows.jobs}
@@ -441,7 +543,7 @@ def docs_match_jobs(ctx: RuleContext, params: Params) -> RuleOutcome:
     """
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
-    docs = [p for p in params.strs("paths") if p in ctx.project.texts]
+    docs = dict(t for p in params.strs("paths") if (t := ctx.project.text(p)) is not None)
     if not docs:
         return RuleOutcome.unmet(
             "no workflow documentation", f"document the jobs in {params.strs('paths')[0]}"
@@ -449,8 +551,8 @@ def docs_match_jobs(ctx: RuleContext, params: Params) -> RuleOutcome:
     real = ctx.workflows.job_ids
     vocabulary = real | set(params.strs("known_jobs"))
     mentioned: set[str] = set()
-    for doc in docs:
-        for match in _MENTION.finditer(ctx.project.texts[doc]):
+    for text in docs.values():
+        for match in _MENTION.finditer(text):
             token = match.group(1) or match.group(2)
             if token in vocabulary:
                 mentioned.add(token)
@@ -646,3 +748,49 @@ def local_run_recorded(ctx: RuleContext, params: Params) -> RuleOutcome:
     if run is None:
         return RuleOutcome.no_evidence("no run.json", "run the checks locally (`invoke ci`)")
     return RuleOutcome.met(f"local run {run.run_id} recorded ({run.profile} profile, {run.duration_s:.0f} s)")
+
+
+# --- placeholders in a criterion's next action -------------------------------------------------
+
+_TEST_STEP = (r"\bpytest\b", r"\btox\b", r"\bnox\b", r"\binvoke\s+(?:ci|test)\b", r"\bunittest\b")
+
+
+def _test_job(workflows: WorkflowFacts) -> Job | None:
+    return next((job for job, _step in _matching_steps(workflows, _TEST_STEP)), None)
+
+
+def action_values(ctx: RuleContext) -> dict[str, str]:
+    """What `{name}` stands for in a rubric's `next_action`: the project's own branch, workflow,
+    jobs and files, or a plain description when the project has none."""
+    branch = ctx.project.default_branch
+    test = _test_job(ctx.workflows)
+    workflow = test.file if test else next(iter(ctx.workflows.files), None)
+    dockerfile = next(
+        (
+            found
+            for p in ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "docker/*")
+            if (found := ctx.project.locate(p))
+        ),
+        None,
+    )
+    signs = service_signs(ctx)
+    in_workflow = f"`{workflow}`" if workflow else "a workflow under `.github/workflows/`"
+    return {
+        "default_branch": f"`{branch}`" if branch else "the default branch",
+        "ci_workflow": in_workflow,
+        "test_job": f"job `{test.id}` (`{test.file}`)" if test else in_workflow,
+        "dockerfile": f"`{dockerfile}`" if dockerfile else "the Dockerfile",
+        "service": f"the service (`{signs[0][0]}`)" if signs else "the service",
+    }
+
+
+ACTION_PLACEHOLDERS = frozenset({"default_branch", "ci_workflow", "test_job", "dockerfile", "service"})
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def placeholders_in(text: str) -> set[str]:
+    return {match.group(1) for match in _PLACEHOLDER.finditer(text)}
+
+
+def fill_action(text: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)

@@ -7,10 +7,11 @@ so a workflow declaration can never make up for a missing result.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from cimaturity.report.rubric import Criterion, Rubric
-from cimaturity.report.rules import RULES, RuleContext, RuleOutcome, RuleStatus
+from cimaturity.report.rules import RULES, RuleContext, RuleOutcome, RuleStatus, action_values, fill_action
 
 MAX_SCORE = 10.0
 
@@ -37,6 +38,7 @@ class CriterionResult:
     points: float
     max_points: float  # 0 when not applicable
     rules: tuple[RuleResult, ...]
+    action: str = ""  # the criterion's next action, its placeholders filled from project facts
 
     @property
     def applicable(self) -> bool:
@@ -63,7 +65,7 @@ class CriterionResult:
         return (
             ""
             if self.status in (CriterionStatus.MET, CriterionStatus.NOT_APPLICABLE)
-            else self.criterion.next_action
+            else self.action or self.criterion.next_action
         )
 
 
@@ -82,7 +84,19 @@ class Score:
         return tuple(sorted(short, key=lambda r: (-r.gain, r.criterion.id)))
 
 
-def evaluate_criterion(criterion: Criterion, ctx: RuleContext, waiver: str | None = None) -> CriterionResult:
+def evaluate_criterion(
+    criterion: Criterion,
+    ctx: RuleContext,
+    waiver: str | None = None,
+    values: Mapping[str, str] | None = None,
+) -> CriterionResult:
+    """`values` fill the next action's placeholders (default: computed from `ctx`)."""
+    result = _evaluate(criterion, ctx, waiver)
+    filled = fill_action(criterion.next_action, action_values(ctx) if values is None else values)
+    return replace(result, action=filled)
+
+
+def _evaluate(criterion: Criterion, ctx: RuleContext, waiver: str | None) -> CriterionResult:
     if waiver is not None:
         outcome = RuleOutcome.not_applicable(f"declared not applicable by the project: {waiver}")
         return CriterionResult(
@@ -112,7 +126,8 @@ def evaluate_criterion(criterion: Criterion, ctx: RuleContext, waiver: str | Non
 
 
 def score_rubric(rubric: Rubric, ctx: RuleContext) -> Score:
-    results = tuple(evaluate_criterion(c, ctx, rubric.waivers.get(c.id)) for c in rubric.criteria)
+    values = action_values(ctx)
+    results = tuple(evaluate_criterion(c, ctx, rubric.waivers.get(c.id), values) for c in rubric.criteria)
     points = sum(r.points for r in results)
     max_points = sum(r.max_points for r in results)
     if max_points <= 0:

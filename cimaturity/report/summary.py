@@ -9,6 +9,7 @@ from typing import Any
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.report.evidence import Evidence
+from cimaturity.report.places import Places
 from cimaturity.report.scoring import MAX_SCORE, Score
 
 FORMAT_VERSION = 1
@@ -20,7 +21,13 @@ def _number(value: Any) -> Any:
     return value
 
 
-def summary_json(score: Score, evidence: Evidence) -> dict[str, Any]:
+def summary_json(score: Score, evidence: Evidence, places: Places | None = None) -> dict[str, Any]:
+    """The summary; `places` rewrites this machine's absolute folders relative in every string."""
+    data = _summary(score, evidence)
+    return (places or Places()).data(data)  # type: ignore[no-any-return]
+
+
+def _summary(score: Score, evidence: Evidence) -> dict[str, Any]:
     checks = [
         {
             "name": str(row["name"]),

@@ -42,7 +42,7 @@ def _fixed(tmp_path: Path) -> tuple[Score, Evidence, Path]:
         {
             ".github/workflows/ci.yml": WORKFLOW,
             "requirements.txt": "fastapi==1\n",
-            "Dockerfile": "FROM python\n",
+            "Dockerfile": 'FROM python\nCMD ["uvicorn", "app.main:app"]\n',
         },
     )
     ev = fx.evidence(

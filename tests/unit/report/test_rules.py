@@ -230,17 +230,22 @@ def test_required_checks_must_name_real_jobs(tmp_path: Path) -> None:
     )
 
 
-def test_applicability_from_dockerfile_and_dependencies(tmp_path: Path) -> None:
+def test_applicability_from_dockerfile_and_service(tmp_path: Path) -> None:
     docker = _rule("container_scanning", "requires_file")
-    web = _rule("e2e", "requires_dependency")
+    web = _rule("e2e", "requires_service")
     bare = fx.context(tmp_path, fx.evidence())
     assert _apply(docker, bare).status is RuleStatus.NOT_APPLICABLE
     assert _apply(web, bare).status is RuleStatus.NOT_APPLICABLE
     service = fx.write(
-        tmp_path / "svc", {"Dockerfile": "FROM python\n", "requirements.txt": "FastAPI==1.0\n"}
+        tmp_path / "svc",
+        {
+            "Dockerfile": 'FROM python\nCMD ["uvicorn", "app.main:app"]\n',
+            "requirements.txt": "FastAPI==1.0\n",
+        },
     )
     assert _apply(docker, fx.context(service, fx.evidence())).status is RuleStatus.MET
-    assert _apply(web, fx.context(service, fx.evidence())).status is RuleStatus.MET
+    outcome = _apply(web, fx.context(service, fx.evidence()))
+    assert outcome == RuleOutcome.met("service: `Dockerfile` runs `uvicorn app.main:app`")
 
 
 def test_secrets_over_history_needs_full_checkout(tmp_path: Path) -> None:
