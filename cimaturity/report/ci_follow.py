@@ -371,11 +371,9 @@ class _Run:
         start = _toml_header_line(lines, table) or _toml_header_line(lines, table[:-1]) or 1
         key_line = _find_line(lines, start, rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
         context = f"[{'.'.join(table)}] {key}:"
-        after = key_line or start
-        for command in commands:
-            found = _find_line(lines, after, re.escape(command.split()[0])) if command.split() else None
-            self.add(file, found or key_line, context, command)
-            after = found or after
+        found = _command_lines(lines, key_line or start, None, [command.split()[0] for command in commands])
+        for command, line in zip(commands, found, strict=True):
+            self.add(file, line or key_line, context, command)
 
     # --- tox ---
 
@@ -637,6 +635,38 @@ def _find_line(lines: Sequence[str], start: int, pattern: str, end: int | None =
     return None
 
 
+def _command_lines(
+    lines: Sequence[str], start: int, end: int | None, first_words: Sequence[str]
+) -> list[int | None]:
+    """The line of each command, in order, found by its first word from line `start` on. Each
+    match is used up, so two commands starting alike (`ruff check`, `ruff format`) get their own."""
+    found: list[int | None] = []
+    line, column = start, 0
+    for word in first_words:
+        quoted = word.startswith('"') and word.endswith('"') and len(word) > 1
+        pattern = (
+            re.compile(rf"[\"']{re.escape(word[1:-1])}[\"']")
+            if quoted
+            else re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        )
+        hit = _search_from(lines, line, column, pattern, end)
+        if hit is not None:
+            line, column = hit
+        found.append(hit[0] if hit else None)
+    return found
+
+
+def _search_from(
+    lines: Sequence[str], line: int, column: int, pattern: re.Pattern[str], end: int | None
+) -> tuple[int, int] | None:
+    """The line of the first match at or after (line, column), and the column just past it."""
+    for number in range(max(line, 1), min(end or len(lines) + 1, len(lines) + 1)):
+        match = pattern.search(lines[number - 1], column if number == line else 0)
+        if match is not None:
+            return number, match.end()
+    return None
+
+
 def _toml_header_line(lines: Sequence[str], table: tuple[str, ...]) -> int | None:
     keys = r"\s*\.\s*".join(rf"(?:{re.escape(k)}|\"{re.escape(k)}\"|'{re.escape(k)}')" for k in table)
     return _find_line(lines, 1, rf"^\s*\[\s*{keys}\s*\]\s*(?:#.*)?$")
@@ -742,13 +772,12 @@ def _parse_tox_ini(file: str, text: str, offset: int, sections: tuple[str, str])
             return None
         header = _find_line(lines, 1, rf"^\s*\[\s*{re.escape(section)}\s*\]") or 1
         end = _next_header(lines, header)
-        after = _find_line(lines, header, r"^\s*commands\s*=", end) or header  # not `deps = pytest`
-        commands: list[_Command] = []
-        for command in _logical_lines(parser.get(section, "commands")):
-            text_line = command[1]
-            found = _find_line(lines, after, re.escape(text_line.split()[0]), end) if text_line else None
-            commands.append(_Command((found or header) + offset, text_line))
-            after = found or after
+        start = _find_line(lines, header, r"^\s*commands\s*=", end) or header  # not `deps = pytest`
+        texts = [text for _, text in _logical_lines(parser.get(section, "commands"))]
+        found = _command_lines(lines, start, end, [text.split()[0] for text in texts])
+        commands = [
+            _Command((line or header) + offset, text) for text, line in zip(texts, found, strict=True)
+        ]
         return _ToxEnv(f"[{section}]", tuple(commands))
 
     envs = {
@@ -770,16 +799,11 @@ def _parse_tox_toml(file: str, text: str, tox: Mapping[str, Any], prefix: tuple[
             return None
         header = _toml_header_line(lines, (*prefix, *table)) or fallback or 1
         end = _next_header(lines, header)
-        after = _find_line(lines, header, r"^\s*commands\s*=", end) or header
-        commands: list[_Command] = []
-        for item in raw["commands"]:
-            words = _strings(item)  # `{replace = "posargs"}` parts are dropped
-            if not words:
-                continue
-            quoted = rf"[\"']{re.escape(words[0])}[\"']"
-            found = _find_line(lines, after, quoted, end)
-            commands.append(_Command(found or header, " ".join(words)))
-            after = found or after
+        start = _find_line(lines, header, r"^\s*commands\s*=", end) or header
+        # `{replace = "posargs"}` parts are dropped
+        words = [command for item in raw["commands"] if (command := _strings(item))]
+        found = _command_lines(lines, start, end, [f'"{command[0]}"' for command in words])
+        commands = [_Command(line or header, " ".join(w)) for w, line in zip(words, found, strict=True)]
         return _ToxEnv(f"[{'.'.join((*prefix, *table))}]", tuple(commands))
 
     raw_envs = tox.get("env") if isinstance(tox.get("env"), dict) else {}
