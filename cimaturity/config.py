@@ -88,6 +88,7 @@ class ProjectConfig:
     configured: bool = False  # False when nothing was found in pyproject.toml (auto-detected)
     # PEP 621 `[project].dependencies`: what the project ships, pinned or not.
     declared_dependencies: tuple[str, ...] = ()
+    python: str | None = None  # the project's interpreter (else: active venv, .venv, provisioned)
 
     def existing(self, paths: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(p for p in paths if (self.root / p).exists())
@@ -141,6 +142,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
         rubric=reader.optional_string("rubric"),
+        python=reader.optional_string("python"),
         configured=bool(table),
         declared_dependencies=declared,
     )

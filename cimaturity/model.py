@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cimaturity.config import ProjectConfig
+    from cimaturity.targetenv import TargetEnvironment
 
 
 class Stage(StrEnum):
@@ -107,10 +108,24 @@ class CheckContext:
     config: ProjectConfig
     artifact_dir: Path
     env: Mapping[str, str]
+    # The project's own environment, for checks that run its code (`runs_project_code`).
+    target: TargetEnvironment | None = None
 
     @property
     def root(self) -> Path:
         return self.config.root
+
+    @property
+    def project(self) -> TargetEnvironment:
+        """The project's environment; the runner sets it for every check that runs project code."""
+        if self.target is None:
+            raise ArtifactError("no project environment was resolved for this check")
+        return self.target
+
+    @property
+    def python(self) -> str:
+        """The project's interpreter (never cimaturity's own)."""
+        return str(self.project.python)
 
     def artifact(self, name: str) -> Path:
         return self.artifact_dir / name
@@ -132,6 +147,10 @@ class Check:
       Dockerfile); the check is then `skipped` with that reason.
     - `tools`: executables that must be on PATH, else `error`.
     - `version_argv`: how to ask the main tool its version, recorded in run.json.
+    - `runs_project_code`: the commands import the project's code, so they run in the project's
+      own environment (`ctx.python`, its scripts first on PATH), never in cimaturity's.
+    - `artifacts_for(ctx)`: when the artifacts depend on the project (the linters it configures),
+      the file names for this run; else `artifacts`.
     """
 
     name: str
@@ -145,6 +164,11 @@ class Check:
     not_applicable: Callable[[CheckContext], str | None] = always_applicable
     version_argv: tuple[str, ...] | None = None
     timeout_s: float = 300.0
+    runs_project_code: bool = False
+    artifacts_for: Callable[[CheckContext], tuple[str, ...]] | None = None
+
+    def expected_artifacts(self, ctx: CheckContext) -> tuple[str, ...]:
+        return self.artifacts if self.artifacts_for is None else self.artifacts_for(ctx)
 
 
 @dataclass(frozen=True)

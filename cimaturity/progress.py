@@ -42,6 +42,10 @@ class ConsoleProgress:
             self._live.update(self._table(), refresh=True)
             self._live.__exit__(kind, value, tb)
 
+    def note(self, message: str) -> None:
+        """A step before the checks (provisioning the project's environment): one line each."""
+        self.console.print(f"[cyan]setup[/]  {escape(message)}", highlight=False)
+
     def started(self, check: Check) -> None:
         with self._lock:
             self._running[check.name] = time.monotonic()

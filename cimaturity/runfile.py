@@ -21,6 +21,14 @@ class GitInfo:
 
 
 @dataclass(frozen=True)
+class EnvironmentInfo:
+    """The project's own environment that ran its code (never an absolute path: it is shown)."""
+
+    python_version: str
+    origin: str
+
+
+@dataclass(frozen=True)
 class RunRecord:
     run_id: str
     project: str
@@ -32,6 +40,7 @@ class RunRecord:
     duration_s: float
     tool_version: str
     checks: tuple[CheckResult, ...]
+    environment: EnvironmentInfo | None = None
 
     @property
     def ok(self) -> bool:
@@ -50,6 +59,9 @@ class RunRecord:
             "duration_s": round(self.duration_s, 3),
             "tool": f"cimaturity {self.tool_version}",
             "ok": self.ok,
+            "environment": None
+            if self.environment is None
+            else {"python": self.environment.python_version, "origin": self.environment.origin},
             "checks": [_check_json(result) for result in self.checks],
         }
 

@@ -6,6 +6,7 @@ services? commands under one deadline, artifacts present, gate) -> record run.js
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -29,13 +30,16 @@ from cimaturity.model import (
     Check,
     CheckContext,
     CheckResult,
+    Command,
     CommandOutcome,
     Service,
     Stage,
     Status,
     Verdict,
 )
-from cimaturity.runfile import GitInfo, RunRecord, write_run
+from cimaturity.runfile import EnvironmentInfo, GitInfo, RunRecord, write_run
+from cimaturity.targetenv import TargetEnvError, TargetEnvironment
+from cimaturity.targetenv import resolve as resolve_environment
 
 
 class Profile(StrEnum):
@@ -54,12 +58,17 @@ class SelectionError(Exception):
 
 
 class Progress(Protocol):
+    def note(self, message: str) -> None: ...
+
     def started(self, check: Check) -> None: ...
 
     def finished(self, result: CheckResult) -> None: ...
 
 
 class SilentProgress:
+    def note(self, message: str) -> None:
+        return None
+
     def started(self, check: Check) -> None:
         return None
 
@@ -116,6 +125,31 @@ def tool_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def project_environment(
+    selection: Selection,
+    config: ProjectConfig,
+    environ: Mapping[str, str],
+    explicit_python: str | None,
+    say: Progress,
+) -> TargetEnvironment | TargetEnvError | None:
+    """The project's own environment when a selected check runs its code (None when none does).
+
+    Resolved once, before any check starts: provisioning may take minutes the first time, and
+    every check that runs project code must see the same interpreter.
+    """
+    if not any(check.runs_project_code for check in selection.run):
+        return None
+    try:
+        target = resolve_environment(
+            config.root, explicit=explicit_python, configured=config.python, environ=environ, say=say.note
+        )
+    except TargetEnvError as exc:
+        say.note(f"project environment: {exc}")
+        return exc
+    say.note(f"project environment: Python {target.version}, {target.origin}")
+    return target
+
+
 def run_checks(
     selection: Selection,
     config: ProjectConfig,
@@ -125,17 +159,21 @@ def run_checks(
     profile: Profile,
     progress: Progress | None = None,
     env: Mapping[str, str] | None = None,
+    python: str | None = None,
 ) -> RunRecord:
     watcher = progress or SilentProgress()
     environment = tool_environment(env)
     started = _now()
     clock = time.monotonic()
     artifacts_root = reports_dir / "artifacts"
+    # Read before anything is written: our own reports folder must not make the repository dirty.
+    git = git_info(config.root, environment, reports_dir)
+    target = project_environment(selection, config, environment, python, watcher)
 
     def one(check: Check) -> CheckResult:
         watcher.started(check)
         ctx = CheckContext(config=config, artifact_dir=artifacts_root / check.name, env=environment)
-        result = execute(check, ctx)
+        result = execute(check, ctx, target if check.runs_project_code else None)
         watcher.finished(result)
         return result
 
@@ -156,7 +194,10 @@ def run_checks(
         project=str(config.root),
         profile=profile.value,
         jobs=jobs,
-        git=git_info(config.root, environment),
+        git=git,
+        environment=None
+        if not isinstance(target, TargetEnvironment)
+        else EnvironmentInfo(python_version=target.version, origin=target.origin),
         started_at=started,
         finished_at=_now(),
         duration_s=time.monotonic() - clock,
@@ -167,8 +208,17 @@ def run_checks(
     return record
 
 
-def execute(check: Check, ctx: CheckContext) -> CheckResult:
-    """Run one check. Every failure to produce trustworthy evidence becomes `error`."""
+def execute(
+    check: Check, ctx: CheckContext, target: TargetEnvironment | TargetEnvError | None = None
+) -> CheckResult:
+    """Run one check. Every failure to produce trustworthy evidence becomes `error`.
+
+    A check that runs project code gets `target`, the project's environment (or why there is
+    none): its commands then see the project's interpreter and scripts first on PATH.
+    """
+    target = ctx.target if target is None else target
+    if isinstance(target, TargetEnvironment):
+        ctx = dataclasses.replace(ctx, env=_project_env(target, ctx), target=target)
     started = _now()
     clock = time.monotonic()
     timeout_s = ctx.config.timeouts.get(check.name, check.timeout_s)
@@ -178,7 +228,7 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
     def finish(verdict: Verdict, exit_code: int | None = None, version: str | None = None) -> CheckResult:
         present = tuple(
             str((ctx.artifact_dir / name).relative_to(ctx.artifact_dir.parent.parent))
-            for name in check.artifacts
+            for name in expected
             if (ctx.artifact_dir / name).is_file()
         )
         return CheckResult(
@@ -195,6 +245,7 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
             metrics=verdict.metrics,
         )
 
+    expected: tuple[str, ...] = check.artifacts
     with log_path.open("w", encoding="utf-8") as log:
         try:
             reason = check.not_applicable(ctx)
@@ -204,6 +255,16 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
         if reason is not None:
             log.write(f"skipped: {reason}\n")
             return finish(Verdict(Status.SKIPPED, reason))
+        if check.runs_project_code:
+            if isinstance(target, TargetEnvError) or target is None:
+                message = f"no project environment: {target or 'none was resolved'}"
+                log.write(message + "\n")
+                return finish(Verdict.error(message))
+            log.write(f"project environment: Python {target.version}, {target.origin}\n")
+        try:
+            expected = check.expected_artifacts(ctx)
+        except ArtifactError as exc:
+            return finish(Verdict.error(str(exc)))
         missing = [tool for tool in check.tools if proc.which(tool, ctx.env) is None]
         if missing:
             message = f"tool not found on PATH: {', '.join(missing)}"
@@ -214,7 +275,11 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
             if problem is not None:
                 log.write(problem + "\n")
                 return finish(Verdict.error(problem))
-        version = proc.capture(check.version_argv, cwd=ctx.root, env=ctx.env) if check.version_argv else None
+        version = (
+            proc.capture(_argv(check.version_argv, ctx), cwd=ctx.root, env=ctx.env)
+            if check.version_argv
+            else None
+        )
         outcomes: list[CommandOutcome] = []
         exit_code: int | None = None
         try:
@@ -230,7 +295,7 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
             remaining = timeout_s - (time.monotonic() - clock)
             try:
                 result = proc.run(
-                    command.argv,
+                    _argv(command.argv, ctx),
                     cwd=command.cwd or ctx.root,
                     env={**ctx.env, **command.env},
                     timeout_s=remaining,
@@ -239,24 +304,28 @@ def execute(check: Check, ctx: CheckContext) -> CheckResult:
             except proc.ToolMissingError as exc:
                 return finish(Verdict.error(str(exc)), None, version)
             except proc.CommandTimeoutError:
-                return finish(Verdict.error(f"timed out after {timeout_s:.0f}s"), None, version)
+                return finish(
+                    Verdict.error(f"{_tool_name(command)} timed out after {timeout_s:.0f}s"), None, version
+                )
             except OSError as exc:
                 return finish(Verdict.error(f"{command.tool} could not start: {exc}"), None, version)
             exit_code = result.exit_code
             if result.exit_code not in command.ok_exit_codes:
-                expected = " or ".join(str(code) for code in sorted(command.ok_exit_codes))
+                expected_codes = " or ".join(str(code) for code in sorted(command.ok_exit_codes))
                 return finish(
                     Verdict.error(
-                        f"{command.tool} crashed: exit {result.exit_code} (expected {expected}): "
-                        f"{_last_line(result.output)}"
+                        f"{_tool_name(command)} failed: exit {result.exit_code} (expected {expected_codes}): "
+                        f"{proc.first_error_line(result.output)}"
                     ),
                     exit_code,
                     version,
                 )
             outcomes.append(CommandOutcome(command, result.exit_code, result.duration_s, result.output))
-        absent = [name for name in check.artifacts if not _nonempty(ctx.artifact_dir / name)]
+        absent = [name for name in expected if not _nonempty(ctx.artifact_dir / name)]
         if absent:
-            message = f"artifact missing or empty: {ctx.artifact_dir / absent[0]}"
+            # The tool's own complaint says why; "file missing" alone hides the cause.
+            said = proc.first_error_line(outcomes[-1].output) if outcomes else "no command ran"
+            message = f"{absent[0]} missing or empty; the tool said: {said}"
             log.write(message + "\n")
             return finish(Verdict.error(message), exit_code, version)
         try:
@@ -284,13 +353,18 @@ def service_problem(service: Service, config: ProjectConfig, timeout_s: float = 
         return f"needs {service.value} at {host}:{port}, which is unreachable: {exc.strerror or exc}"
 
 
-def git_info(root: Path, env: Mapping[str, str]) -> GitInfo:
+def git_info(root: Path, env: Mapping[str, str], reports_dir: Path | None = None) -> GitInfo:
+    """The repository's state; `reports_dir` (our own output) never counts as a change."""
     sha = proc.capture(["git", "rev-parse", "HEAD"], cwd=root, env=env)
     branch = proc.capture(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=root, env=env)
     if sha is None:
         return GitInfo(None, None, None)
+    excluded: list[str] = []
+    if reports_dir is not None and reports_dir.resolve().is_relative_to(root.resolve()):
+        excluded = [f":(exclude){reports_dir.resolve().relative_to(root.resolve()).as_posix()}"]
     try:
-        status = proc.run(["git", "status", "--porcelain"], cwd=root, env=env, timeout_s=20)
+        argv = ["git", "status", "--porcelain", "--", ".", *excluded]
+        status = proc.run(argv, cwd=root, env=env, timeout_s=20)
         dirty: bool | None = bool(status.output.strip()) if status.exit_code == 0 else None
     except (proc.ToolMissingError, proc.CommandTimeoutError, OSError):
         dirty = None
@@ -308,9 +382,28 @@ def _nonempty(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-def _last_line(output: str) -> str:
-    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "(no output)"
+def _project_env(target: TargetEnvironment, ctx: CheckContext) -> dict[str, str]:
+    env = target.environ(ctx.env)
+    # The project's tests run as the project runs them: with its plugins, its own bytecode
+    # left alone, and caches (hypothesis) kept out of its tree.
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(ctx.artifact_dir / ".hypothesis")
+    return env
+
+
+def _argv(argv: Sequence[str], ctx: CheckContext) -> list[str]:
+    """`python` in a declared command means the project's interpreter when it has one."""
+    if argv and argv[0] == "python" and ctx.target is not None:
+        return [str(ctx.target.python), *argv[1:]]
+    return list(argv)
+
+
+def _tool_name(command: Command) -> str:
+    """`pytest` for `/x/bin/python -m pytest`, `mypy` for `/x/bin/mypy`: what a person would call it."""
+    argv = command.argv
+    if len(argv) > 2 and argv[1] == "-m":
+        return str(argv[2])
+    return Path(argv[0]).name
 
 
 def _now() -> str:

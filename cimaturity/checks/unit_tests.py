@@ -1,7 +1,10 @@
-"""test: pytest (xdist) over the unit test paths with JUnit XML and coverage JSON + Cobertura.
+"""test: pytest over the unit test paths in the project's own environment, JUnit XML and coverage.
 
+The project's settings decide: its pytest options, its `[tool.coverage]` source (else its source
+paths), pytest-cov where it has it (else `coverage run -m pytest`), xdist only where installed.
 Gate: every test passes (counted from the JUnit XML, at least one test) and coverage from
-coverage's JSON is at least the threshold in force today (the ratchet never goes down).
+coverage's JSON is at least the higher of the threshold in force today (the ratchet never goes
+down) and the project's own `fail_under`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from cimaturity.artifacts import read_json
 from cimaturity.checks.junit import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.projectconf import project_tools
 
 JUNIT = "junit.xml"
 COVERAGE_JSON = "coverage.json"
@@ -25,40 +29,54 @@ def _test_paths(ctx: CheckContext) -> tuple[str, ...]:
     return ctx.config.existing(ctx.config.unit_test_paths)
 
 
+def _discovered_by_pytest(ctx: CheckContext) -> bool:
+    """No test folder of ours, but pytest is configured: its own `testpaths` and discovery decide
+    (Django projects keep tests inside their apps)."""
+    return not ctx.config.unit_test_paths and project_tools(ctx.root).pytest_configured
+
+
 def _cov_target(path: str) -> str:
     """`--cov` takes folders or module names: `app.py` becomes `app`."""
     return path.removesuffix(".py") if path.endswith(".py") and "/" not in path else path
 
 
+def _sets_workers(addopts: str) -> bool:
+    return any(part == "-n" or part.startswith(("-n=", "--numprocesses")) for part in addopts.split())
+
+
 def _commands(ctx: CheckContext) -> list[Command]:
     tests = _test_paths(ctx)
-    if not tests:
+    if not tests and not _discovered_by_pytest(ctx):
         # Not "skipped": a project without unit tests must not look as good as one with them.
         wanted = ", ".join(ctx.config.unit_test_paths) or "(none configured or detected)"
         raise ArtifactError(f"no unit test path exists: {wanted} (tool.cimaturity.unit_test_paths)")
-    covs = tuple(f"--cov={_cov_target(path)}" for path in ctx.config.existing(ctx.config.source_paths))
-    argv = (
-        "python",
-        "-m",
-        "pytest",
-        *tests,
-        # Explicit -p: the run still works when PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 (fast start-up).
-        "-p",
-        "xdist",
-        "-p",
-        "pytest_cov",
-        "-n",
-        "auto",
-        "--junitxml",
-        str(ctx.artifact(JUNIT)),
-        *covs,
-        "--cov-branch",
-        f"--cov-report=json:{ctx.artifact(COVERAGE_JSON)}",
-        f"--cov-report=xml:{ctx.artifact(COVERAGE_XML)}",
-    )
+    target = ctx.project
+    if not target.has("pytest"):
+        raise ArtifactError(f"pytest is not installed in the project's environment ({target.origin})")
+    settings = project_tools(ctx.root)
+    sources = ctx.config.existing(ctx.config.source_paths)
+    pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)))
     # The coverage data file goes with the artifacts: no stale .coverage in the project decides.
     env = {"COVERAGE_FILE": str(ctx.artifact(".coverage"))}
-    return [Command(argv, ok_exit_codes=frozenset({0, 1, PYTEST_NO_TESTS}), env=env)]
+    ok = frozenset({0, 1, PYTEST_NO_TESTS})
+    json_report, xml_report = str(ctx.artifact(COVERAGE_JSON)), str(ctx.artifact(COVERAGE_XML))
+    if target.has("pytest_cov"):
+        cov = ("--cov",) if settings.coverage_source else tuple(f"--cov={_cov_target(p)}" for p in sources)
+        workers = ("-n", "auto") if target.has("xdist") and not _sets_workers(settings.pytest_addopts) else ()
+        reports = (f"--cov-report=json:{json_report}", f"--cov-report=xml:{xml_report}")
+        return [Command((ctx.python, "-m", "pytest", *pytest, *workers, *cov, *reports), ok, env)]
+    if target.has("coverage"):
+        source = () if settings.coverage_source else (f"--source={','.join(sources)}",)
+        # 2 = the project's own fail_under not reached: a result for the gate, not a crash.
+        under = frozenset({0, 2})
+        return [
+            Command((ctx.python, "-m", "coverage", "run", *source, "-m", "pytest", *pytest), ok, env),
+            Command((ctx.python, "-m", "coverage", "json", "-o", json_report), under, env),
+            Command((ctx.python, "-m", "coverage", "xml", "-o", xml_report), under, env),
+        ]
+    raise ArtifactError(
+        f"neither pytest-cov nor coverage is installed in the project's environment ({target.origin})"
+    )
 
 
 def read_coverage_percent(path: Path) -> float:
@@ -73,17 +91,26 @@ def read_coverage_percent(path: Path) -> float:
     return float(percent)
 
 
+def _required(ctx: CheckContext) -> tuple[float, str]:
+    """The higher of our threshold in force and the project's own `fail_under`, and which one."""
+    ours = threshold_in_force(ctx.config.coverage, dt.date.today())
+    theirs = project_tools(ctx.root).coverage_fail_under
+    if theirs is not None and theirs > ours.percent:
+        return theirs, "the project's own fail_under"
+    return ours.percent, ours.source
+
+
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     outcome = outcomes[0]
     junit = trusted_pytest_report(
         outcome.exit_code,
         ctx.artifact(JUNIT),
-        ", ".join(_test_paths(ctx)),
+        ", ".join(_test_paths(ctx)) or "pytest's own discovery",
         exit_1_without_failures=_COV_FAIL_UNDER in outcome.output,
     )
     broken = junit.broken
     percent = read_coverage_percent(ctx.artifact(COVERAGE_JSON))
-    required = threshold_in_force(ctx.config.coverage, dt.date.today())
+    required_percent, required_source = _required(ctx)
     metrics = {
         "tests": float(junit.tests),
         "failures": float(junit.failures),
@@ -91,16 +118,16 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         "skipped": float(junit.skipped),
         "suppressions": float(junit.skipped),  # a skipped test hides whatever it would have found
         "coverage_percent": percent,
-        "coverage_threshold": required.percent,
+        "coverage_threshold": required_percent,
     }
     measured = f"coverage {format_percent(percent)}%"
-    needed = f"{format_percent(required.percent)}% ({required.source})"
+    needed = f"{format_percent(required_percent)}% ({required_source})"
     ran = junit.tests - junit.skipped
     problems = []
     if broken:
         first = broken[0]
         problems.append(f"{len(broken)} of {ran} test(s) failed, first: {first.label}")
-    if percent < required.percent:
+    if percent < required_percent:
         problems.append(f"{measured} < {needed}")
     if problems:
         return Verdict.failed("; ".join(problems), **metrics)
@@ -111,7 +138,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
 TEST = Check(
     name="test",
     stage=Stage.FAST,
-    summary="pytest -n auto with JUnit XML and coverage; gate: every test passes, coverage >= ratchet",
+    summary="pytest in the project's environment with JUnit XML and coverage; gate: every test passes, "
+    "coverage >= ratchet",
     commands=_commands,
     artifacts=(JUNIT, COVERAGE_JSON, COVERAGE_XML),
     gate=_gate,
@@ -119,4 +147,5 @@ TEST = Check(
     # Not `pytest --version`: that loads every plugin (~3 s); importing pytest is enough.
     version_argv=("python", "-c", "import pytest; print('pytest', pytest.__version__)"),
     timeout_s=900.0,
+    runs_project_code=True,
 )

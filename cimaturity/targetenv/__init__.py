@@ -68,6 +68,11 @@ def probe(python: Path, origin: str) -> TargetEnvironment:
     return TargetEnvironment(python, origin, str(version), frozenset(modules), own)
 
 
+def current() -> TargetEnvironment:
+    """cimaturity's own interpreter as a project environment (for this repository and tests)."""
+    return probe(Path(sys.executable), "cimaturity's own interpreter")
+
+
 def _shown(path: Path, project: Path) -> str:
     """A path as a stranger's report shows it: relative to the project, or under ~."""
     for base, label in ((project, "."), (Path.home(), "~")):

@@ -160,4 +160,3 @@ def _run(argv: Sequence[str], cwd: Path, env: Mapping[str, str], deadline: float
     if result.returncode != 0:
         command = " ".join(["uv", *argv[1:3]])
         raise ProvisionError(f"`{command}` failed: {first_error_line(result.stderr or result.stdout)}")
-

@@ -14,8 +14,8 @@ from cimaturity.tasks.ci import finish, run_pipeline
 
 
 def _task_for(check: Check) -> Task[Callable[..., None]]:
-    def body(c: Context, project: str = ".", reports: str = "") -> None:
-        record = run_pipeline(project=project, reports=reports, only=(check.name,), jobs=1)
+    def body(c: Context, project: str = ".", reports: str = "", python: str = "") -> None:
+        record = run_pipeline(project=project, reports=reports, only=(check.name,), jobs=1, python=python)
         finish(record, Path(reports).resolve() if reports else Path(record.project) / "reports")
 
     body.__doc__ = f"Run the {check.name} check alone: {check.summary}."
@@ -23,7 +23,11 @@ def _task_for(check: Check) -> Task[Callable[..., None]]:
     return Task(
         body,
         name=check.name,
-        help={"project": "the repository to check (default: this one)", "reports": "reports folder"},
+        help={
+            "project": "the repository to check (default: this one)",
+            "reports": "reports folder",
+            "python": "the project's interpreter (default: its virtualenv, else provisioned by uv)",
+        },
     )
 
 

@@ -39,6 +39,7 @@ def run_pipeline(
     only: Sequence[str] = (),
     skip: Sequence[str] = (),
     jobs: int = 0,
+    python: str = "",
 ) -> RunRecord:
     """Shared by `invoke ci` and the per-check tasks. Raises Exit with a one-line message."""
     try:
@@ -55,7 +56,13 @@ def run_pipeline(
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     with ConsoleProgress() as progress:
         return run_checks(
-            selection, config, reports_dir, jobs=workers, profile=chosen_profile, progress=progress
+            selection,
+            config,
+            reports_dir,
+            jobs=workers,
+            profile=chosen_profile,
+            progress=progress,
+            python=python or None,
         )
 
 
@@ -75,6 +82,8 @@ def finish(record: RunRecord, reports_dir: Path) -> None:
         "project": "the repository to check (default: this one)",
         "jobs": "checks to run at once (default: number of cores)",
         "reports": "where run.json and artifacts/ go (default: PROJECT/reports)",
+        "python": "the project's interpreter for its tests and type check (default: its active "
+        "virtualenv, its .venv, else one provisioned by uv from its lockfile)",
     }
 )
 def ci(
@@ -85,6 +94,7 @@ def ci(
     project: str = ".",
     jobs: str = "",
     reports: str = "",
+    python: str = "",
 ) -> None:
     """Run every CI check (as GitHub Actions does), write reports/run.json and artifacts.
 
@@ -98,6 +108,7 @@ def ci(
         only=_names(only),
         skip=_names(skip),
         jobs=parse_jobs(jobs),
+        python=python,
     )
     reports_dir = Path(reports).resolve() if reports else Path(record.project) / "reports"
     # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.

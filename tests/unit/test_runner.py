@@ -37,6 +37,7 @@ from cimaturity.runner import (
     Profile,
     SelectionError,
     execute,
+    git_info,
     run_checks,
     select,
     tool_environment,
@@ -131,7 +132,7 @@ def test_timeout_is_error_and_kills_the_process_group(config: ProjectConfig) -> 
     )
     started = time.monotonic()
     status, reason = run_one(fake("sleepy", code, timeout_s=1.5), config)
-    assert (status, reason) == (Status.ERROR, "timed out after 2s")  # 1.5 s, shown rounded
+    assert (status, reason) == (Status.ERROR, "python timed out after 2s")  # 1.5 s, shown rounded
     assert time.monotonic() - started < 20
     tool_pid, grandchild_pid = (int(pid) for pid in pids.read_text().split())
     deadline = time.monotonic() + 5
@@ -144,7 +145,7 @@ def test_timeout_is_error_and_kills_the_process_group(config: ProjectConfig) -> 
 def test_config_timeout_overrides_the_checks_own(config: ProjectConfig) -> None:
     configured = dataclasses.replace(config, timeouts={"sleepy": 1.0})
     status, reason = run_one(fake("sleepy", "import time; time.sleep(30)", timeout_s=300.0), configured)
-    assert (status, reason) == (Status.ERROR, "timed out after 1s")
+    assert (status, reason) == (Status.ERROR, "python timed out after 1s")
 
 
 def test_missing_tool_is_error_before_anything_runs(config: ProjectConfig) -> None:
@@ -193,14 +194,22 @@ def test_reachable_service_lets_the_check_run(config: ProjectConfig) -> None:
 def test_declared_artifact_not_written_is_error(config: ProjectConfig) -> None:
     status, reason = run_one(fake("lazy", "pass", artifacts=("report.json",)), config)
     assert status is Status.ERROR
-    assert reason.startswith("artifact missing or empty:") and reason.endswith("lazy/report.json")
+    assert reason == "report.json missing or empty; the tool said: (no output)"
+
+
+def test_a_missing_artifact_names_the_tools_own_error(config: ProjectConfig) -> None:
+    """ "junit.xml missing" hides the cause; the tool's first error line names it."""
+    code = "print('collected 3 items'); print('pytest_cov.DistCovError: bad source'); print('bye')"
+    status, reason = run_one(fake("cause", code, artifacts=("junit.xml",)), config)
+    assert status is Status.ERROR
+    assert reason == "junit.xml missing or empty; the tool said: pytest_cov.DistCovError: bad source"
 
 
 def test_empty_artifact_is_error(config: ProjectConfig) -> None:
     out = config.root / "reports" / "artifacts" / "hollow" / "report.json"
     check = fake("hollow", f"open({str(out)!r}, 'w').close()", artifacts=("report.json",))
     status, reason = run_one(check, config)
-    assert status is Status.ERROR and "artifact missing or empty" in reason
+    assert status is Status.ERROR and reason.startswith("report.json missing or empty")
 
 
 def test_stale_artifact_from_an_earlier_run_does_not_count(config: ProjectConfig) -> None:
@@ -363,7 +372,8 @@ def test_run_json_records_the_run(config: ProjectConfig) -> None:
     record = run_checks(selection, config, config.root / "reports", jobs=2, profile=Profile.QUICK)
     document = json.loads((config.root / "reports" / "run.json").read_text())
     assert document["format_version"] == FORMAT_VERSION == 1
-    assert document["git"] == {"sha": sha, "branch": "main", "dirty": True}  # reports/ is untracked
+    # reports/ is untracked, but it is our output, not a change to the repository
+    assert document["git"] == {"sha": sha, "branch": "main", "dirty": False}
     assert (document["profile"], document["jobs"], document["ok"]) == ("quick", 2, False)
     assert document["run_id"] == record.run_id and len(record.run_id) == 32
     by_name = {check["name"]: check for check in document["checks"]}
@@ -463,3 +473,13 @@ def test_per_check_task_runs_only_that_check(tmp_path: Path) -> None:
 def test_bad_jobs_value_is_one_line_error(value: str) -> None:
     with pytest.raises(Exit, match=r"^cimaturity: --jobs must be a whole number of at least 1"):
         parse_jobs(value)
+
+
+def test_git_dirty_is_the_repositorys_state_not_our_output(config: ProjectConfig) -> None:
+    git_repo(config.root)
+    reports = config.root / "reports"
+    (reports / "artifacts").mkdir(parents=True)
+    (reports / "run.json").write_text("{}")
+    assert git_info(config.root, tool_environment(), reports).dirty is False
+    (config.root / "README").write_text("changed\n")
+    assert git_info(config.root, tool_environment(), reports).dirty is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import textwrap
@@ -11,6 +12,17 @@ from pathlib import Path
 from cimaturity.config import load_config
 from cimaturity.model import Check, CheckContext
 from cimaturity.runner import tool_environment
+from cimaturity.targetenv import TargetEnvironment, current
+
+_OWN: list[TargetEnvironment] = []
+
+
+def own_environment() -> TargetEnvironment:
+    """This interpreter as the checked project's environment (probed once per test process)."""
+    if not _OWN:
+        _OWN.append(current())
+    return _OWN[0]
+
 
 # Variables of the pytest (and pytest-cov, xdist) running *these* tests: a pytest started by a
 # check must not inherit them, or it would report into this run instead of its own.
@@ -44,7 +56,8 @@ def make_context(
     """Write `files` (a `pyproject.toml` among them, usually) and load the project's config."""
     write_files(root, files)
     artifacts = root / "reports" / "artifacts" / check.name
-    return CheckContext(load_config(root, environ={}), artifacts, quiet_env() if env is None else env)
+    target = own_environment() if check.runs_project_code else None
+    return CheckContext(load_config(root, environ={}), artifacts, quiet_env() if env is None else env, target)
 
 
 def fake_tool(bin_dir: Path, name: str, body: str) -> Path:
@@ -58,9 +71,9 @@ def fake_tool(bin_dir: Path, name: str, body: str) -> Path:
 
 def with_path_first(ctx: CheckContext, bin_dir: Path) -> CheckContext:
     env = {**ctx.env, "PATH": os.pathsep.join([str(bin_dir), ctx.env["PATH"]])}
-    return CheckContext(ctx.config, ctx.artifact_dir, env)
+    return dataclasses.replace(ctx, env=env)
 
 
 def without_tools(ctx: CheckContext, empty_dir: Path) -> CheckContext:
     empty_dir.mkdir(parents=True, exist_ok=True)
-    return CheckContext(ctx.config, ctx.artifact_dir, {**ctx.env, "PATH": str(empty_dir)})
+    return dataclasses.replace(ctx, env={**ctx.env, "PATH": str(empty_dir)})

@@ -17,7 +17,8 @@ from cimaturity.config import ConfigError, CoveragePolicy, RatchetStep, load_con
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.model import CheckContext, Command, Status
 from cimaturity.runner import execute
-from tests.unit.checks._fast_fixtures import make_context, without_tools
+from cimaturity.targetenv import TargetEnvError
+from tests.unit.checks._fast_fixtures import fake_tool, make_context, own_environment
 
 # Steps in the past, so the threshold in force does not depend on the day the suite runs.
 RATCHET = """\
@@ -25,6 +26,8 @@ RATCHET = """\
     source_paths = ["pkg"]
     [tool.cimaturity.coverage]
     ratchet = [{{ from = 2020-01-01, fail_under = 20 }}, {{ from = 2020-06-01, fail_under = {required} }}]
+    [tool.coverage.run]
+    branch = true
     """
 PKG = """\
     def add(a: int, b: int) -> int:
@@ -121,14 +124,36 @@ def test_timeout_is_error(tmp_path: Path) -> None:
     ctx = project(tmp_path, sleeping, extra="[tool.cimaturity.timeouts]\ntest = 2\n")
     result = execute(TEST, ctx)
     assert result.status is Status.ERROR
-    assert result.reason == "timed out after 2s"
+    assert result.reason == "pytest timed out after 2s"
     assert result.duration_s < 30
 
 
-def test_missing_python_is_error(tmp_path: Path) -> None:
-    result = execute(TEST, without_tools(project(tmp_path), tmp_path / "empty"))
+def test_no_project_environment_is_error(tmp_path: Path) -> None:
+    needed = TargetEnvError("the project needs requires-python >=3.99; installed here: 3.10, 3.11")
+    result = execute(TEST, project(tmp_path), needed)
     assert result.status is Status.ERROR
-    assert result.reason == "tool not found on PATH: python"
+    assert result.reason == f"no project environment: {needed}"
+
+
+def test_tests_run_with_the_projects_interpreter_not_ours(tmp_path: Path) -> None:
+    """A fake project interpreter records how it was called: the check must use it."""
+    ctx = project(tmp_path)
+    calls = tmp_path / "calls.txt"
+    fake = fake_tool(
+        tmp_path / "venv" / "bin",
+        "python",
+        f"""
+        import pathlib, subprocess
+        with pathlib.Path({str(calls)!r}).open("a") as out:
+            out.write(" ".join(sys.argv[1:4]) + "\\n")
+        sys.exit(subprocess.run([{sys.executable!r}, *sys.argv[1:]]).returncode)
+        """,
+    )
+    theirs = dataclasses.replace(own_environment(), python=fake, origin="the project's .venv")
+    result = execute(TEST, dataclasses.replace(ctx, target=theirs))
+    assert result.status is Status.PASSED, result.reason
+    assert "-m pytest tests" in calls.read_text().splitlines()
+    assert "project environment: Python" in (ctx.artifact_dir / "log.txt").read_text()
 
 
 # Evidence the real pytest would not write: a command that writes the artifacts itself.

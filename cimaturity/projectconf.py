@@ -1,0 +1,248 @@
+"""What the checked project configures for its own tools (read, never executed).
+
+Checks follow these settings instead of imposing ours: the linters and formatter it configures
+(in its config files or its pre-commit hooks, at the version pre-commit pins), mypy with its own
+config (strict only where it asks), pytest with its own options, coverage with its own source.
+Every fact says where it came from (`pyproject.toml [tool.mypy]`), for the reasons.
+"""
+
+from __future__ import annotations
+
+import configparser
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cimaturity.layout import layout_of
+
+LINTERS = ("ruff", "flake8", "pylint")
+FORMATTERS = ("ruff-format", "black", "isort")
+# pre-commit hook ids -> the tool they run
+_HOOK_TOOLS = {
+    "ruff": "ruff",
+    "ruff-check": "ruff",
+    "ruff-format": "ruff-format",
+    "black": "black",
+    "black-jupyter": "black",
+    "isort": "isort",
+    "flake8": "flake8",
+    "pylint": "pylint",
+    "mypy": "mypy",
+}
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A pre-commit hook: which tool, pinned how (the hook repo's `rev`), with which plugins."""
+
+    tool: str
+    rev: str | None
+    additional_dependencies: tuple[str, ...]
+
+    @property
+    def version(self) -> str | None:
+        return self.rev.removeprefix("v") if self.rev and self.rev[:1] in "v0123456789" else None
+
+
+@dataclass(frozen=True)
+class MypySettings:
+    where: str  # "pyproject.toml [tool.mypy]"
+    strict: bool
+    files: tuple[str, ...]  # mypy's own `files` setting: run without paths when set
+
+
+@dataclass(frozen=True)
+class ProjectTools:
+    configured: Mapping[str, str]  # tool -> where it is configured (file + section, or pre-commit)
+    hooks: Mapping[str, Hook]
+    mypy: MypySettings | None
+    pytest_addopts: str
+    pytest_configured: bool  # pytest.ini, [tool.pytest.ini_options], [tool:pytest] or tox's [pytest]
+    coverage_source: bool  # [tool.coverage.run] source (or .coveragerc): coverage knows what to measure
+    coverage_fail_under: float | None
+
+    @property
+    def linters(self) -> tuple[str, ...]:
+        return tuple(tool for tool in LINTERS if tool in self.configured)
+
+    @property
+    def formatters(self) -> tuple[str, ...]:
+        return tuple(tool for tool in FORMATTERS if tool in self.configured)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _read_ini(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return configparser.ConfigParser(interpolation=None)
+    return parser
+
+
+def _hooks(root: Path) -> dict[str, Hook]:
+    """pre-commit hooks at the project folder, else at the git root."""
+    for folder in dict.fromkeys((root, layout_of(root).repo)):
+        path = folder / ".pre-commit-config.yaml"
+        if not path.is_file():
+            continue
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return {}
+        found: dict[str, Hook] = {}
+        repos = document.get("repos", []) if isinstance(document, dict) else []
+        for repo in repos if isinstance(repos, list) else []:
+            if not isinstance(repo, dict):
+                continue
+            for hook in repo.get("hooks", []) or []:
+                tool = _HOOK_TOOLS.get(str(hook.get("id", ""))) if isinstance(hook, dict) else None
+                if tool is None or tool in found:
+                    continue
+                extra = hook.get("additional_dependencies") or []
+                rev = repo.get("rev")
+                found[tool] = Hook(
+                    tool, None if rev is None else str(rev), tuple(str(item) for item in extra)
+                )
+        return found
+    return {}
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"))
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.replace("\n", ",").split(",") if part.strip())
+    return ()
+
+
+def project_tools(root: Path) -> ProjectTools:
+    pyproject = _read_toml(root / "pyproject.toml")
+    tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
+    setup_cfg = _read_ini(root / "setup.cfg")
+    tox_ini = _read_ini(root / "tox.ini")
+    configured: dict[str, str] = {}
+
+    def note(name: str, where: str) -> None:
+        configured.setdefault(name, where)
+
+    for name in ("ruff", "black", "isort", "pylint"):
+        if name in tool:
+            note(name, f"pyproject.toml [tool.{name}]")
+    ruff_tool = tool.get("ruff")
+    if isinstance(ruff_tool, dict) and "format" in ruff_tool:
+        note("ruff-format", "pyproject.toml [tool.ruff.format]")
+    for file in ("ruff.toml", ".ruff.toml"):
+        if (root / file).is_file():
+            note("ruff", file)
+            if "format" in _read_toml(root / file):
+                note("ruff-format", f"{file} [format]")
+    for file, name in (
+        (".flake8", "flake8"),
+        (".isort.cfg", "isort"),
+        (".pylintrc", "pylint"),
+        ("pylintrc", "pylint"),
+    ):
+        if (root / file).is_file():
+            note(name, file)
+    for parser, file in ((setup_cfg, "setup.cfg"), (tox_ini, "tox.ini")):
+        for section, name in (("flake8", "flake8"), ("isort", "isort"), ("pylint", "pylint")):
+            if parser.has_section(section):
+                note(name, f"{file} [{section}]")
+    hooks = _hooks(root)
+    for name in hooks:
+        note(name, f".pre-commit-config.yaml hook {name}")
+    return ProjectTools(
+        configured=configured,
+        hooks=hooks,
+        mypy=_mypy(root, tool, setup_cfg),
+        pytest_addopts=_pytest_addopts(root, tool, setup_cfg, tox_ini) or "",
+        pytest_configured=_pytest_addopts(root, tool, setup_cfg, tox_ini) is not None,
+        coverage_source=_coverage_source(root, tool, setup_cfg),
+        coverage_fail_under=_fail_under(root, tool, setup_cfg),
+    )
+
+
+def _mypy(root: Path, tool: Mapping[str, Any], setup_cfg: configparser.ConfigParser) -> MypySettings | None:
+    for file in ("mypy.ini", ".mypy.ini"):
+        if (root / file).is_file():
+            parser = _read_ini(root / file)
+            if parser.has_section("mypy"):
+                section = parser["mypy"]
+                return MypySettings(
+                    f"{file} [mypy]", _truthy(section.get("strict")), _split(section.get("files"))
+                )
+    mypy = tool.get("mypy")
+    if isinstance(mypy, dict):
+        return MypySettings(
+            "pyproject.toml [tool.mypy]", _truthy(mypy.get("strict")), _split(mypy.get("files"))
+        )
+    if setup_cfg.has_section("mypy"):
+        section = setup_cfg["mypy"]
+        return MypySettings("setup.cfg [mypy]", _truthy(section.get("strict")), _split(section.get("files")))
+    return None
+
+
+def _pytest_addopts(
+    root: Path,
+    tool: Mapping[str, Any],
+    setup_cfg: configparser.ConfigParser,
+    tox_ini: configparser.ConfigParser,
+) -> str | None:
+    """pytest's `addopts` from the file pytest itself would read first; None: pytest not configured."""
+    pytest_ini = _read_ini(root / "pytest.ini")
+    if pytest_ini.has_section("pytest"):
+        return pytest_ini["pytest"].get("addopts", "")
+    pytest = tool.get("pytest")
+    options = pytest.get("ini_options") if isinstance(pytest, dict) else None
+    if isinstance(options, dict):
+        addopts = options.get("addopts", "")
+        return " ".join(addopts) if isinstance(addopts, list) else str(addopts)
+    for parser, section in ((tox_ini, "pytest"), (setup_cfg, "tool:pytest")):
+        if parser.has_section(section):
+            return parser[section].get("addopts", "")
+    return None
+
+
+def _coverage_table(tool: Mapping[str, Any], part: str) -> Mapping[str, Any]:
+    coverage = tool.get("coverage")
+    table = coverage.get(part) if isinstance(coverage, dict) else None
+    return table if isinstance(table, dict) else {}
+
+
+def _coverage_source(root: Path, tool: Mapping[str, Any], setup_cfg: configparser.ConfigParser) -> bool:
+    if _coverage_table(tool, "run").get("source") or _coverage_table(tool, "run").get("source_pkgs"):
+        return True
+    rc = _read_ini(root / ".coveragerc")
+    for parser, section in ((rc, "run"), (setup_cfg, "coverage:run")):
+        if parser.has_section(section) and (
+            parser[section].get("source") or parser[section].get("source_pkgs")
+        ):
+            return True
+    return False
+
+
+def _fail_under(root: Path, tool: Mapping[str, Any], setup_cfg: configparser.ConfigParser) -> float | None:
+    value: Any = _coverage_table(tool, "report").get("fail_under")
+    rc = _read_ini(root / ".coveragerc")
+    for parser, section in ((rc, "report"), (setup_cfg, "coverage:report")):
+        if value is None and parser.has_section(section):
+            value = parser[section].get("fail_under")
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
