@@ -158,16 +158,13 @@ def _matching_steps(workflows: WorkflowFacts, patterns: tuple[str, ...]) -> list
 
 
 def _where(job: Job, step: Step, patterns: tuple[str, ...] = ()) -> str:
-    """The step, and what it reaches that matched (`... → pyproject.toml:244 [tool.tox.env.typing]
-    mypy`); without `patterns`, every reached command of a known kind, at most three."""
+    """The step, and what it reaches one hop away (`... → pyproject.toml:244 [tool.tox.env.typing]
+    mypy`): the reached commands matching `patterns`, or without them one of each kind."""
     line = f":{step.line}" if step.line else ""
     name = step.name if len(step.name) <= 60 else f"{step.name[:30]}…{step.name[-29:]}"
     where = f"{job.file}{line} job `{job.id}` step “{name}”"
     cited = step.reached_cited(patterns)
-    if not cited:
-        return where
-    more = f" (+{len(cited) - 3} more)" if len(cited) > 3 else ""
-    return f"{where} → {'; '.join(str(item) for item in cited[:3])}{more}"
+    return f"{where} → {'; '.join(str(item) for item in cited)}" if cited else where
 
 
 def _soft(job: Job, step: Step) -> tuple[str, ...]:

@@ -65,11 +65,13 @@ class Step:
         )
 
     def reached_cited(self, patterns: tuple[str, ...] = ()) -> tuple[Reached, ...]:
-        """What evidence should cite beside the step: the reached commands matching `patterns`,
-        or without patterns every reached command that is a known kind of check."""
+        """What evidence cites beside the step: the reached commands matching `patterns` (at most
+        three), or without patterns the first reached command of each kind (lint, typecheck, ...),
+        so a type-check rule met through a pre-commit step still shows the mypy hook."""
         if patterns:
-            return self.reached_matching(patterns)
-        return tuple(item for item in self.reached if item.kinds)
+            return self.reached_matching(patterns)[:3]
+        first = {kind: item for item in reversed(self.reached) for kind in item.kinds}
+        return tuple(item for item in self.reached if item in first.values())
 
     @property
     def soft_reasons(self) -> tuple[str, ...]:

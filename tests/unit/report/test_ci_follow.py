@@ -360,12 +360,13 @@ def _judge(root: Path, label: str) -> RuleOutcome:
          "tox.ini:11 [testenv:lint] ruff check .; tox.ini:12 [testenv:lint] ruff format --check ."),
         ({"tox.toml": TOX_TOML}, "tox run -e type", "type check", "tox.toml:5 [env.type] mypy src"),
         ({"pyproject.toml": PYPROJECT_TOX}, "uv run --group dev tox run -e typing", "type check",
-         "pyproject.toml:16 [tool.tox.env.typing] mypy; pyproject.toml:17 [tool.tox.env.typing] pyright"),
+         "pyproject.toml:16 [tool.tox.env.typing] mypy"),  # one command of each kind
         ({"noxfile.py": NOXFILE}, "nox -s tests-3.12", "unit test",
          "noxfile.py:15 session tests: pytest --cov=demo --cov-fail-under=90"),
         ({".pre-commit-config.yaml": PRE_COMMIT}, "pre-commit run --all-files", "static analysis",
          ".pre-commit-config.yaml:5 hook ruff; .pre-commit-config.yaml:7 hook ruff-format; "
-         ".pre-commit-config.yaml:11 hook mypy (+2 more)"),
+         ".pre-commit-config.yaml:11 hook mypy; .pre-commit-config.yaml:15 hook detect-secrets; "
+         ".pre-commit-config.yaml:18 hook audit: bandit -r src"),
         ({"Makefile": MAKEFILE}, "make lint", "lint",
          "Makefile:6 lint: ruff check .; Makefile:7 lint: mypy src"),
         ({"justfile": JUSTFILE}, "just", "lint", "justfile:6 lint: ruff check ."),

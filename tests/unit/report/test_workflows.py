@@ -149,6 +149,8 @@ def test_steps_carry_what_they_reach_in_their_working_directory(tmp_path: Path) 
     assert [str(item) for item in root_step.reached] == [".pre-commit-config.yaml:4 hook ruff: ruff check"]
     assert root_step.reached_matching(LINT_PATTERNS) == root_step.reached
     assert run_tests.reached_matching(LINT_PATTERNS) == ()
+    # evidence cites what matched; without patterns, one reached command of each kind
+    assert run_tests.reached_cited(LINT_PATTERNS) == () and run_tests.reached_cited() == run_tests.reached
 
 
 def test_workflows_come_from_the_git_root_of_a_subfolder_project(tmp_path: Path) -> None:
