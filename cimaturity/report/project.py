@@ -110,13 +110,18 @@ class ProjectFacts:
         `.github/...` and CODEOWNERS are looked up where GitHub reads them; anything else in the
         project folder, then in each sub-project (`Dockerfile` is found as `backend/Dockerfile`).
         """
+        return next(iter(self.locate_all(pattern)), None)
+
+    def locate_all(self, pattern: str) -> tuple[str, ...]:
+        """Every match of `pattern`, the project folder's first, then each sub-project's."""
         if is_repo_level(pattern):
-            return _first_match(self.repo_files, pattern)
+            return _matches(self.repo_files, pattern)
+        found: list[str] = []
         for folder in ("", *self.subprojects):
-            found = _first_match(self.files, f"{folder}/{pattern}" if folder else pattern)
-            if found is not None:
-                return self.shown(found)
-        return None
+            found.extend(
+                self.shown(n) for n in _matches(self.files, f"{folder}/{pattern}" if folder else pattern)
+            )
+        return tuple(found)
 
     def text(self, path: str) -> tuple[str, str] | None:
         """(where, text) of a docs or `.github` file the rubric names, or None."""
@@ -209,14 +214,13 @@ def _repo_level_files(repo: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-def _first_match(files: frozenset[str], pattern: str) -> str | None:
-    depth = pattern.count("/")
+def _matches(files: frozenset[str], pattern: str) -> tuple[str, ...]:
+    """The files matching `pattern` (a folder matches when it holds files), sorted."""
     if not any(char in pattern for char in "*?["):
-        if pattern in files:
-            return pattern
-        return pattern if any(name.startswith(pattern.rstrip("/") + "/") for name in files) else None
-    matches = (name for name in files if name.count("/") == depth and fnmatch.fnmatchcase(name, pattern))
-    return min(matches, default=None)
+        folder = pattern.rstrip("/") + "/"
+        return (pattern,) if pattern in files or any(n.startswith(folder) for n in files) else ()
+    depth = pattern.count("/")
+    return tuple(sorted(n for n in files if n.count("/") == depth and fnmatch.fnmatchcase(n, pattern)))
 
 
 def _shipped(name: str) -> bool:

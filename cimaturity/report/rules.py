@@ -749,11 +749,46 @@ def local_run_recorded(ctx: RuleContext, params: Params) -> RuleOutcome:
 
 # --- placeholders in a criterion's next action -------------------------------------------------
 
-_TEST_STEP = (r"\bpytest\b", r"\btox\b", r"\bnox\b", r"\binvoke\s+(?:ci|test)\b", r"\bunittest\b")
+_TEST_STEP = (
+    r"\bpytest\b",
+    r"\btox\b",
+    r"\bnox\b",
+    r"\binvoke\s+(?:ci|test)\b",
+    r"\bunittest\b",
+    r"\bcoverage\s+run\b",
+    r"\brun\s+(?:the\s+)?(?:unit\s+)?tests?\b",
+)
+_CI_FILE = re.compile(r"(?:^|/)(?:ci|tests?|checks?|build|main|python)[^/]*\.ya?ml$", re.IGNORECASE)
 
 
 def _test_job(workflows: WorkflowFacts) -> Job | None:
     return next((job for job, _step in _matching_steps(workflows, _TEST_STEP)), None)
+
+
+def _ci_workflow(workflows: WorkflowFacts, test: Job | None) -> str | None:
+    """The workflow running the tests, else one named like CI (`ci.yml`, `tests.yaml`)."""
+    if test is not None:
+        return test.file
+    return next((name for name in workflows.files if _CI_FILE.search(name)), None)
+
+
+DOCKERFILES = (
+    "Dockerfile",
+    "Containerfile",
+    "*.Dockerfile",
+    "Dockerfile.*",
+    "docker/Dockerfile",
+    "docker/*.Dockerfile",
+    "docker/Dockerfile.*",
+)
+_DEV_IMAGE = re.compile(r"dev|local|test|ci\b", re.IGNORECASE)
+
+
+def _main_dockerfile(project: ProjectFacts) -> str | None:
+    """The shipped image's Dockerfile: `production.Dockerfile` before `local.Dockerfile`."""
+    found = [path for pattern in DOCKERFILES for path in project.locate_all(pattern)]
+    shipped = [path for path in found if not _DEV_IMAGE.search(path.rsplit("/", 1)[-1])]
+    return next(iter(shipped or found), None)
 
 
 def action_values(ctx: RuleContext) -> dict[str, str]:
@@ -761,17 +796,10 @@ def action_values(ctx: RuleContext) -> dict[str, str]:
     jobs and files, or a plain description when the project has none."""
     branch = ctx.project.default_branch
     test = _test_job(ctx.workflows)
-    workflow = test.file if test else next(iter(ctx.workflows.files), None)
-    dockerfile = next(
-        (
-            found
-            for p in ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "docker/*")
-            if (found := ctx.project.locate(p))
-        ),
-        None,
-    )
+    workflow = _ci_workflow(ctx.workflows, test)
+    dockerfile = _main_dockerfile(ctx.project)
     signs = service_signs(ctx)
-    in_workflow = f"`{workflow}`" if workflow else "a workflow under `.github/workflows/`"
+    in_workflow = f"`{workflow}`" if workflow else "the CI workflow (`.github/workflows/ci.yml`)"
     return {
         "default_branch": f"`{branch}`" if branch else "the default branch",
         "ci_workflow": in_workflow,

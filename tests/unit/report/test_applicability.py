@@ -10,7 +10,7 @@ import pytest
 
 from cimaturity.report.project import Launch, Migration, gather_project
 from cimaturity.report.rubric import load_rubric
-from cimaturity.report.rules import LIBRARY, RuleStatus
+from cimaturity.report.rules import LIBRARY, RuleStatus, action_values
 from cimaturity.report.scoring import CriterionResult, CriterionStatus, score_rubric
 
 from . import _report_fixtures as fx
@@ -217,3 +217,23 @@ def test_rule_outcomes_of_a_library_are_not_applicable_not_unmet(tmp_path: Path)
     assert all(
         r.rules[0].outcome.status is RuleStatus.NOT_APPLICABLE for r in score.results if not r.applicable
     )
+
+
+def test_next_action_values_name_the_projects_own_files(tmp_path: Path) -> None:
+    django = fx.write(
+        tmp_path / "django",
+        {
+            **DJANGO,
+            "docker/local.Dockerfile": "FROM python\n",
+            ".github/workflows/backend-tests.yml": "on: push\njobs:\n  b:\n    steps:\n"
+            "      - name: Run tests\n        run: bash scripts/test.sh\n",
+        },
+    )
+    values = action_values(fx.context(django, fx.evidence()))
+    assert values["dockerfile"] == "`docker/production.Dockerfile`"  # the shipped image, not local
+    assert values["test_job"] == "job `b` (`.github/workflows/backend-tests.yml`)"
+    assert values["service"] == "the service (`Procfile`)"
+    assert values["default_branch"] == "the default branch"
+    bare = action_values(fx.context(fx.write(tmp_path / "bare", {"a.py": ""}), fx.evidence()))
+    assert bare["ci_workflow"] == "the CI workflow (`.github/workflows/ci.yml`)"
+    assert bare["dockerfile"] == "the Dockerfile" and bare["service"] == "the service"

@@ -135,3 +135,62 @@ def test_extending_the_builtin_adjusts_weights_and_waives(tmp_path: Path) -> Non
 def test_broken_overlay(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(RubricError, match=expected):
         load_rubric(_write(tmp_path, text))
+
+
+def test_builtin_rubric_speaks_to_any_project() -> None:
+    """No plan task numbers or plan wording: those belong to the plan's rubric."""
+    for criterion in load_rubric().criteria:
+        assert criterion.plan_tasks == (), criterion.id
+        for words in ("Task ", "auth, payments", "verification", "main and develop", "sleep 60"):
+            assert words not in criterion.next_action, (criterion.id, words)
+
+
+def test_the_plan_rubric_extends_the_builtin_with_its_tasks_and_words() -> None:
+    plan, builtin = load_rubric("plan"), load_rubric()
+    assert plan.source == "plan"
+    assert [(c.id, c.weight, c.rules) for c in plan.criteria] == [
+        (c.id, c.weight, c.rules) for c in builtin.criteria
+    ]
+    assert plan.criterion("coverage").plan_tasks == ("1.4",)
+    assert plan.criterion("coverage").next_action.startswith("Task 1.4:")
+    assert "main and develop" in plan.criterion("branch_protection").next_action
+
+
+def test_a_project_file_may_extend_the_plan_and_reword(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        'extends = "plan"\n[overrides.lint]\nnext_action = "Run `make lint` on {default_branch}."\n'
+        'plan_tasks = ["9.9"]\n',
+    )
+    rubric = load_rubric(path)
+    assert rubric.criterion("lint").next_action == "Run `make lint` on {default_branch}."
+    assert rubric.criterion("lint").plan_tasks == ("9.9",)
+    assert rubric.criterion("coverage").plan_tasks == ("1.4",)  # the rest stays the plan's
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('extends = "nope"\n', "extends: expected one of builtin, plan"),
+        ('extends = "builtin"\n[overrides.nope]\ntitle = "x"\n', "overrides.nope: no such criterion"),
+        ('extends = "builtin"\n[overrides.lint]\nrules = []\n', "overrides.lint: unknown key 'rules'"),
+        ('extends = "builtin"\n[overrides.lint]\nplan_tasks = "1.1"\n', "overrides.lint.plan_tasks"),
+        (
+            'extends = "builtin"\n[overrides.lint]\nnext_action = "push to {branch}"\n',
+            r"overrides.lint.next_action: unknown placeholder \{branch\}",
+        ),
+        (
+            "format_version = 1\n"
+            + GOOD_CRITERION.format(weight=1).replace("run ruff", "run ruff in {where}"),
+            r"criteria\[0\] \(lint\).next_action: unknown placeholder \{where\}",
+        ),
+    ],
+)
+def test_broken_extension(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(RubricError, match=expected):
+        load_rubric(_write(tmp_path, text))
+
+
+def test_unknown_packaged_rubric() -> None:
+    with pytest.raises(RubricError, match="no such packaged rubric"):
+        load_rubric("nope")
