@@ -13,13 +13,23 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cimaturity.targetenv import interpreters, plan, provision
 
-# Modules whose presence decides how a check runs (xdist only where installed, ...).
-PROBED_MODULES = ("pytest", "pytest_cov", "xdist", "coverage", "mypy", "alembic", "uvicorn", "django")
+# Modules whose presence decides how a check runs (xdist only where installed, ...), with the
+# distribution that carries each (for its version).
+PROBED = {
+    "pytest": "pytest",
+    "pytest_cov": "pytest-cov",
+    "xdist": "pytest-xdist",
+    "coverage": "coverage",
+    "mypy": "mypy",
+    "alembic": "alembic",
+    "uvicorn": "uvicorn",
+    "django": "Django",
+}
 
 
 class TargetEnvError(Exception):
@@ -33,6 +43,7 @@ class TargetEnvironment:
     version: str
     modules: frozenset[str]
     own: bool = False  # cimaturity's own environment (when checking this repository)
+    versions: Mapping[str, str] = field(default_factory=dict)  # module -> its distribution's version
 
     @property
     def bin_dir(self) -> Path:
@@ -40,6 +51,15 @@ class TargetEnvironment:
 
     def has(self, module: str) -> bool:
         return module in self.modules
+
+    def version_of(self, module: str) -> tuple[int, ...]:
+        """(major, minor, ...) of the module's distribution; () when unknown or not installed."""
+        parts: list[int] = []
+        for part in self.versions.get(module, "").split("."):
+            if not part.isdigit():
+                break
+            parts.append(int(part))
+        return tuple(parts)
 
     def environ(self, base: Mapping[str, str]) -> dict[str, str]:
         """`base` with this environment's scripts first on PATH, as an activated virtualenv."""
@@ -52,10 +72,15 @@ class TargetEnvironment:
 
 
 def probe(python: Path, origin: str) -> TargetEnvironment:
-    modules = list(PROBED_MODULES)
     code = (
-        "import importlib.util as u, json, sys; "
-        f"print(json.dumps([sys.version.split()[0], [m for m in {modules!r} if u.find_spec(m)]]))"
+        "import importlib.metadata as md, importlib.util as u, json, sys\n"
+        "def v(d):\n"
+        "    try:\n"
+        "        return md.version(d)\n"
+        "    except md.PackageNotFoundError:\n"
+        "        return ''\n"
+        f"found = {{m: v(d) for m, d in {PROBED!r}.items() if u.find_spec(m)}}\n"
+        "print(json.dumps([sys.version.split()[0], found]))"
     )
     try:
         result = subprocess.run(
@@ -65,7 +90,7 @@ def probe(python: Path, origin: str) -> TargetEnvironment:
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
         raise TargetEnvError(f"the interpreter {origin} does not run ({python})") from None
     own = Path(sys.prefix).resolve() == python.parent.parent.resolve()
-    return TargetEnvironment(python, origin, str(version), frozenset(modules), own)
+    return TargetEnvironment(python, origin, str(version), frozenset(modules), own, dict(modules))
 
 
 def current() -> TargetEnvironment:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.layout import layout_of
+from cimaturity.projectconf import project_tools
 
 # Dependency groups / extras a test run needs, by the names projects give them.
 TEST_GROUPS = ("test", "tests", "testing", "dev")
@@ -55,6 +56,8 @@ class InstallPlan:
     editable: bool = False  # install the project itself (editable: tests import its source)
     project_deps: bool = True  # False when a lockfile already pinned the project's dependencies
     extra_requirements: tuple[str, ...] = ()  # e.g. tox deps
+    # What the project's pre-commit mypy hook type-checks with (its additional_dependencies).
+    typecheck_requirements: tuple[str, ...] = ()
 
     @property
     def described(self) -> str:
@@ -63,6 +66,8 @@ class InstallPlan:
             parts.append(f"groups {', '.join(self.groups)}")
         if self.extras:
             parts.append(f"extras {', '.join(self.extras)}")
+        if self.typecheck_requirements:
+            parts.append("the pre-commit mypy hook's dependencies")
         return "; ".join(parts) if parts else "nothing to install"
 
 
@@ -118,8 +123,11 @@ def make_plan(project: Path) -> InstallPlan:
     poetry = pyproject.get("tool", {}).get("poetry", {}) if isinstance(pyproject.get("tool"), dict) else {}
     if isinstance(poetry, dict) and poetry:
         packaged = packaged and poetry.get("package-mode", True) is not False
-    base = InstallPlan((), (), requires_python, pin)
-    inputs = tuple(p for p in (pyproject_path, pin_file) if p is not None and p.is_file())
+    mypy_hook = project_tools(project).hooks.get("mypy")
+    hook_deps = mypy_hook.additional_dependencies if mypy_hook is not None else ()
+    base = InstallPlan((), (), requires_python, pin, typecheck_requirements=hook_deps)
+    precommit = project / ".pre-commit-config.yaml" if hook_deps else None
+    inputs = tuple(p for p in (pyproject_path, pin_file, precommit) if p is not None and p.is_file())
 
     uv_lock = _find_up(project, "uv.lock")
     if uv_lock is not None:
@@ -167,6 +175,7 @@ def _replace(
         inputs=inputs,
         requires_python=base.requires_python,
         python_pin=base.python_pin,
+        typecheck_requirements=base.typecheck_requirements,
         **fields,
     )
 

@@ -139,6 +139,9 @@ def _steps(
             groups = [part for group in plan.groups for part in ("--group", group)]
             label = f"installing groups {', '.join(plan.groups)}"
             steps.append((label, [*pip, "--project", str(project), *groups]))
+    if plan.typecheck_requirements:
+        label = "installing the pre-commit mypy hook's additional_dependencies"
+        steps.append((label, [*pip, *plan.typecheck_requirements]))
     steps.append(("adding pytest and coverage where missing", [*pip, *TEST_TOOLS]))
     return steps
 

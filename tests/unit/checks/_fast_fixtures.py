@@ -70,8 +70,23 @@ def fake_tool(bin_dir: Path, name: str, body: str) -> Path:
 
 
 def with_path_first(ctx: CheckContext, bin_dir: Path) -> CheckContext:
+    """Fake tools in `bin_dir` win: on PATH, and as the project's environment (whose scripts come
+    first on PATH for checks that run project code), which then has none of the faked modules."""
     env = {**ctx.env, "PATH": os.pathsep.join([str(bin_dir), ctx.env["PATH"]])}
-    return dataclasses.replace(ctx, env=env)
+    if ctx.target is None:
+        return dataclasses.replace(ctx, env=env)
+    python = bin_dir / "python"
+    if not python.exists():
+        python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
+        python.chmod(0o755)
+    faked = {entry.name for entry in bin_dir.iterdir()}
+    target = dataclasses.replace(
+        ctx.target,
+        python=python,
+        modules=frozenset(ctx.target.modules - faked),
+        versions={name: version for name, version in ctx.target.versions.items() if name not in faked},
+    )
+    return dataclasses.replace(ctx, env=env, target=target)
 
 
 def without_tools(ctx: CheckContext, empty_dir: Path) -> CheckContext:

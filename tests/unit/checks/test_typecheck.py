@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+import venv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 from cimaturity.checks.typecheck import JUNIT, TYPECHECK
 from cimaturity.model import CheckContext, Status
 from cimaturity.runner import execute
+from cimaturity.targetenv import probe
 from tests.unit.checks._fast_fixtures import (
     fake_tool,
     make_context,
@@ -60,8 +64,23 @@ def test_clean_project_passes_and_counts_type_ignores(project: Maker) -> None:
     assert result.artifacts == ("artifacts/typecheck/mypy.xml",)
 
 
+def test_strictness_is_the_projects_choice(project: Maker) -> None:
+    """`strict = true` in the project's config: untyped defs count too (3 errors, not 2)."""
+    ctx = project(
+        **{
+            "pyproject.toml": PYPROJECT + "[tool.mypy]\nstrict = true\n",
+            "pkg/bad.py": 'def f() -> int:\n    return "a"\n\n\ndef g(x):\n    return x\n',
+            "pkg/worse.py": "y: str = 1\n",
+        },
+    )
+    result = execute(TYPECHECK, ctx)
+    assert result.status is Status.FAILED, result.reason
+    assert result.metrics["errors"] == 3  # return-value, no-untyped-def, assignment
+    assert "3 error(s) in 2 file(s) by mypy (pyproject.toml [tool.mypy], strict)" in result.reason
+
+
 def test_type_errors_fail_with_count_and_location(project: Maker) -> None:
-    """The project's own mypy config is lax; the check still runs --strict (no-untyped-def counts)."""
+    """The project's own mypy config is lax: mypy runs as configured (no-untyped-def not counted)."""
     ctx = project(
         **{
             "pyproject.toml": PYPROJECT + "[tool.mypy]\nstrict = false\n",
@@ -71,9 +90,9 @@ def test_type_errors_fail_with_count_and_location(project: Maker) -> None:
     )
     result = execute(TYPECHECK, ctx)
     assert result.status is Status.FAILED, result.reason
-    assert result.metrics["errors"] == 3  # return-value, no-untyped-def, assignment
+    assert result.metrics["errors"] == 2  # return-value, assignment
     assert result.metrics["files_with_errors"] == 2
-    assert "3 mypy --strict error(s) in 2 file(s)" in result.reason
+    assert "2 error(s) in 2 file(s) by mypy (pyproject.toml [tool.mypy])," in result.reason
     assert "pkg/bad.py:2: error: Incompatible return value type" in result.reason
 
 
@@ -86,9 +105,23 @@ def test_mypy_crash_on_invalid_config_is_error(project: Maker) -> None:
 
 
 def test_missing_mypy_is_error(tmp_path: Path, project: Maker) -> None:
-    result = execute(TYPECHECK, without_tools(project(), tmp_path / "empty"))
+    """Neither the project's environment (a bare virtualenv) nor PATH has mypy: error, not pass."""
+    venv.create(tmp_path / "bare", with_pip=False)
+    bare = probe(tmp_path / "bare" / "bin" / "python", "a bare virtualenv")
+    assert not bare.has("mypy")
+    ctx = dataclasses.replace(without_tools(project(), tmp_path / "empty"), target=bare)
+    result = execute(TYPECHECK, ctx)
     assert result.status is Status.ERROR
     assert result.reason == "tool not found on PATH: mypy"
+
+
+def test_the_projects_own_mypy_runs_when_it_has_one(project: Maker) -> None:
+    """Our own interpreter, as the project's environment, has mypy: `python -m mypy` runs it."""
+    ctx = project()
+    result = execute(TYPECHECK, ctx)
+    assert result.status is Status.PASSED, result.reason
+    log = (ctx.artifact_dir / "log.txt").read_text()
+    assert f"$ {sys.executable} -m mypy --junit-xml" in log
 
 
 def test_no_python_source_is_not_applicable(tmp_path: Path) -> None:
