@@ -16,7 +16,7 @@ from cimaturity.report.charts import Chart, all_charts
 from cimaturity.report.evidence import Evidence
 from cimaturity.report.github import publish
 from cimaturity.report.places import Places, places_for
-from cimaturity.report.project import ProjectFacts, gather_project, github_root
+from cimaturity.report.project import ProjectFacts, gather_project
 from cimaturity.report.render_html import render_html
 from cimaturity.report.render_markdown import render_markdown
 from cimaturity.report.rubric import PACKAGED, Rubric, RubricError, load_rubric
@@ -104,7 +104,7 @@ def gather(
         reports_dir=reports_dir,
         rubric=loaded_rubric,
         evidence=load_run_evidence(reports_dir, project_root),
-        workflows=load_workflows(github_root(layout)),  # .github/ is the repository's
+        workflows=load_workflows(project_root),  # read at the git root
         project=gather_project(project_root),
         places=places_for(layout, reports_dir),
     )

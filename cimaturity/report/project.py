@@ -28,6 +28,7 @@ import yaml
 
 from cimaturity import proc
 from cimaturity.layout import RepoLayout, layout_of
+from cimaturity.report.workflows import ci_root
 
 _SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "reports", ".mypy_cache"})
 _MAX_FILES = 20_000  # enough for any service repo; keeps a walk of a huge tree bounded
@@ -136,8 +137,9 @@ def is_repo_level(path: str) -> bool:
 
 
 def github_root(layout: RepoLayout) -> Path:
-    """The folder whose `.github/` applies: the project's own when it has one, else the git root's."""
-    return layout.project if (layout.project / ".github").is_dir() else layout.repo
+    """The folder whose `.github/` applies: the project's own when it has one, else the git root's
+    (the same folder the workflows are read from)."""
+    return ci_root(layout.project)
 
 
 def gather_project(root: Path) -> ProjectFacts:
