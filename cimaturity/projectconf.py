@@ -9,6 +9,7 @@ Every fact says where it came from (`pyproject.toml [tool.mypy]`), for the reaso
 from __future__ import annotations
 
 import configparser
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import yaml
 from cimaturity.layout import layout_of
 
 LINTERS = ("ruff", "flake8", "pylint")
+_FROZEN = re.compile(r"rev:\s*['\"]?([0-9a-f]{40})['\"]?\s*#\s*frozen:\s*(\S+)")
 FORMATTERS = ("ruff-format", "black", "isort")
 # pre-commit hook ids -> the tool they run
 _HOOK_TOOLS = {
@@ -97,9 +99,12 @@ def _hooks(root: Path) -> dict[str, Hook]:
         if not path.is_file():
             continue
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            document = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return {}
+        # `pre-commit autoupdate --freeze` pins a sha and keeps the version in a comment.
+        frozen = dict(_FROZEN.findall(text))
         found: dict[str, Hook] = {}
         repos = document.get("repos", []) if isinstance(document, dict) else []
         for repo in repos if isinstance(repos, list) else []:
@@ -110,10 +115,9 @@ def _hooks(root: Path) -> dict[str, Hook]:
                 if tool is None or tool in found:
                     continue
                 extra = hook.get("additional_dependencies") or []
-                rev = repo.get("rev")
-                found[tool] = Hook(
-                    tool, None if rev is None else str(rev), tuple(str(item) for item in extra)
-                )
+                rev = None if repo.get("rev") is None else str(repo.get("rev"))
+                rev = frozen.get(rev, rev) if rev is not None else None
+                found[tool] = Hook(tool, rev, tuple(str(item) for item in extra))
         return found
     return {}
 

@@ -132,4 +132,5 @@ CONTRACT = Check(
     not_applicable=_not_applicable,
     version_argv=("schemathesis", "--version"),
     timeout_s=300.0,
+    runs_project_code=True,
 )

@@ -1,66 +1,187 @@
-"""lint: ruff check (SARIF) and ruff format --check. Gate: zero violations, nothing to reformat."""
+"""lint: the project's own linters and formatters, as it configures them, never fixing anything.
+
+Which tools: those the project configures (ruff, flake8, black, isort; in their config files or as
+pre-commit hooks); ruff's defaults where it configures none, and the reason says so. A formatter
+is checked only where one is configured. Each tool runs at the version the project's pre-commit
+pins (`uv tool run --from tool==rev`), else the one installed beside cimaturity (ruff) or the
+latest. Every tool that could write is told not to (`--no-fix`, `--check`, no cache).
+Gate: zero violations, nothing to reformat. ruff's findings are kept as SARIF.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from cimaturity.checks.suppressions import python_files
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.projectconf import Hook, ProjectTools, project_tools
 from cimaturity.sarif import read_sarif
 
 SARIF = "ruff.sarif"
-_UNFORMATTED = re.compile(r"^(\S+?):\d+:\d+: unformatted:", re.MULTILINE)
+_UNFORMATTED = re.compile(r"^(?:(\S+?):\d+:\d+: unformatted:|Would reformat: (\S+))", re.MULTILINE)
+_BLACK = re.compile(r"^would reformat (.+)$", re.MULTILINE)
+_ISORT = re.compile(r"^ERROR: (\S+) Imports are incorrectly sorted", re.MULTILINE)
+_FLAKE8 = re.compile(r"^(\S+?):\d+:\d+: ([A-Z]+\d+) ", re.MULTILINE)
+_NOT_OURS = ".venv,venv,.tox,.nox,build,dist,reports"
 
 
-def _paths(ctx: CheckContext) -> tuple[str, ...]:
-    return ctx.config.existing((*ctx.config.source_paths, *ctx.config.test_paths))
+@dataclass(frozen=True)
+class Linter:
+    """One tool as the gate sees it: its arguments, and how to read what it found."""
+
+    name: str  # ruff, ruff-format, flake8, black, isort
+    executable: str  # the program, as pre-commit or PyPI names it
+    arguments: Callable[[CheckContext], tuple[str, ...]]
+    problems: Callable[[CheckContext, CommandOutcome], list[str]]  # "file: what", first first
 
 
-def _not_applicable(ctx: CheckContext) -> str | None:
-    return None if _paths(ctx) else "not applicable: no source or test paths exist"
-
-
-def _commands(ctx: CheckContext) -> list[Command]:
-    paths = _paths(ctx)
+def _ruff_problems(ctx: CheckContext, _outcome: CommandOutcome) -> list[str]:
     return [
-        # ruff exits 1 when it found violations: the gate counts them from the SARIF.
-        Command(
-            ("ruff", "check", "--output-format", "sarif", "-o", str(ctx.artifact(SARIF)), *paths),
-            ok_exit_codes=frozenset({0, 1}),
-        ),
-        Command(
-            ("ruff", "format", "--check", "--output-format", "concise", *paths),
-            ok_exit_codes=frozenset({0, 1}),
-        ),
+        f"{result.file}: {result.rule_id}" for result in read_sarif(ctx.artifact(SARIF), expected_tool="ruff")
     ]
 
 
+def _matches(pattern: re.Pattern[str], label: str) -> Callable[[CheckContext, CommandOutcome], list[str]]:
+    def problems(_ctx: CheckContext, outcome: CommandOutcome) -> list[str]:
+        found = [
+            next(group for group in match.groups() if group) for match in pattern.finditer(outcome.output)
+        ]
+        return [f"{path}: {label}" for path in found]
+
+    return problems
+
+
+def _flake8_problems(_ctx: CheckContext, outcome: CommandOutcome) -> list[str]:
+    return [f"{match.group(1)}: {match.group(2)}" for match in _FLAKE8.finditer(outcome.output)]
+
+
+LINTERS: dict[str, Linter] = {
+    linter.name: linter
+    for linter in (
+        Linter(
+            "ruff",
+            "ruff",
+            lambda ctx: (
+                "check",
+                "--no-fix",
+                "--no-cache",
+                "--output-format",
+                "sarif",
+                "-o",
+                str(ctx.artifact(SARIF)),
+                ".",
+            ),
+            _ruff_problems,
+        ),
+        Linter(
+            "ruff-format",
+            "ruff",
+            lambda _ctx: ("format", "--check", "--no-cache", "."),
+            _matches(_UNFORMATTED, "needs formatting"),
+        ),
+        Linter("flake8", "flake8", lambda _ctx: ("--extend-exclude", _NOT_OURS, "."), _flake8_problems),
+        Linter(
+            "black", "black", lambda _ctx: ("--check", "."), _matches(_BLACK, "would be reformatted by black")
+        ),
+        Linter(
+            "isort",
+            "isort",
+            lambda _ctx: ("--check-only", "."),
+            _matches(_ISORT, "imports incorrectly sorted"),
+        ),
+    )
+}
+
+
+def chosen(tools: ProjectTools) -> tuple[str, ...]:
+    """The project's linters and formatters; ruff's defaults when it configures no linter."""
+    linters = tuple(name for name in tools.linters if name in LINTERS)
+    formatters = tuple(name for name in tools.formatters if name in LINTERS)
+    return (*(linters or ("ruff",)), *formatters)
+
+
+def _program(linter: Linter, hook: Hook | None) -> tuple[str, ...]:
+    """The executable: pinned by the project's pre-commit where it pins one, else ruff beside
+    cimaturity, else the latest release (run by uv, never installed into the project)."""
+    run = ("uv", "tool", "run", "--python", sys.executable)
+    if hook is not None and hook.version is not None:
+        extras = tuple(part for dep in hook.additional_dependencies for part in ("--with", dep))
+        return (*run, "--from", f"{linter.executable}=={hook.version}", *extras, linter.executable)
+    if linter.executable == "ruff":
+        return ("ruff",)
+    extras = tuple(part for dep in (hook.additional_dependencies if hook else ()) for part in ("--with", dep))
+    return (*run, *extras, linter.executable)
+
+
+def _hook_for(tools: ProjectTools, name: str) -> Hook | None:
+    return tools.hooks.get(name) or (tools.hooks.get("ruff") if name == "ruff-format" else None)
+
+
+def _commands(ctx: CheckContext) -> list[Command]:
+    tools = project_tools(ctx.root)
+    commands = []
+    for name in chosen(tools):
+        linter = LINTERS[name]
+        argv = (*_program(linter, _hook_for(tools, name)), *linter.arguments(ctx))
+        # 1 = the tool found something (the gate reads what); any other code is a crash.
+        commands.append(Command(argv, ok_exit_codes=frozenset({0, 1})))
+    return commands
+
+
+def _not_applicable(ctx: CheckContext) -> str | None:
+    if next(python_files(ctx.root, ["."]), None) is None:
+        return "not applicable: no Python file in the project"
+    return None
+
+
+def _artifacts(ctx: CheckContext) -> tuple[str, ...]:
+    return (SARIF,) if "ruff" in chosen(project_tools(ctx.root)) else ()
+
+
+def _described(tools: ProjectTools, names: Sequence[str]) -> str:
+    if not tools.linters:
+        return "ruff defaults (no linter configured)"
+    return ", ".join(f"{name} ({tools.configured[name]})" for name in names)
+
+
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    path = ctx.artifact(SARIF)
-    results = read_sarif(path, expected_tool="ruff")
-    unformatted = [match.group(1) for match in _UNFORMATTED.finditer(outcomes[1].output)]
-    if outcomes[1].exit_code != 0 and not unformatted:
-        return Verdict.error(f"ruff format --check exited {outcomes[1].exit_code} without naming a file")
-    metrics = {"violations": float(len(results)), "unformatted_files": float(len(unformatted))}
+    tools = project_tools(ctx.root)
+    names = chosen(tools)
+    found: dict[str, list[str]] = {}
+    for name, outcome in zip(names, outcomes, strict=True):
+        problems = LINTERS[name].problems(ctx, outcome)
+        if outcome.exit_code != 0 and not problems:
+            return Verdict.error(f"{name} exited {outcome.exit_code} without naming a file; see log.txt")
+        found[name] = problems
+    linted = [problem for name in names if name in tools.linters or name == "ruff" for problem in found[name]]
+    formatted = [problem for name in names if name in tools.formatters for problem in found[name]]
+    metrics = {"violations": float(len(linted)), "unformatted_files": float(len(formatted))}
+    described = _described(tools, names)
+    if not tools.formatters:
+        described += "; no formatter configured, formatting not checked"
     problems = []
-    if results:
-        problems.append(f"{len(results)} ruff violation(s), first: {results[0].rule_id} {results[0].file}")
-    if unformatted:
-        problems.append(f"{len(unformatted)} file(s) need formatting, first: {unformatted[0]}")
+    if linted:
+        problems.append(f"{len(linted)} violation(s), first: {linted[0]}")
+    if formatted:
+        problems.append(f"{len(formatted)} file(s) need formatting, first: {formatted[0]}")
     if problems:
-        return Verdict.failed("; ".join(problems), **metrics)
-    return Verdict.passed(f"no violations in {len(_paths(ctx))} path(s); formatting clean", **metrics)
+        return Verdict.failed(f"{'; '.join(problems)} [{described}]", **metrics)
+    return Verdict.passed(f"no violations, formatting clean: {described}", **metrics)
 
 
 LINT = Check(
     name="lint",
     stage=Stage.FAST,
-    summary="ruff check (SARIF) and ruff format --check; gate: zero violations",
+    summary="the project's own linters and formatters (ruff, flake8, black, isort), read-only; "
+    "gate: zero violations",
     commands=_commands,
     artifacts=(SARIF,),
+    artifacts_for=_artifacts,
     gate=_gate,
-    tools=("ruff",),
     not_applicable=_not_applicable,
     version_argv=("ruff", "--version"),
-    timeout_s=120.0,
+    timeout_s=300.0,
 )

@@ -33,6 +33,8 @@ def _commands(ctx: CheckContext) -> list[Command]:
             ctx.config.database_url,
             "--alembic-ini",
             ALEMBIC_INI,
+            "--python",
+            ctx.python,
             env=ctx.env,
         )
     ]
@@ -66,4 +68,5 @@ MIGRATION = Check(
     not_applicable=_not_applicable,
     version_argv=("python", "-m", "alembic", "--version"),
     timeout_s=600.0,
+    runs_project_code=True,
 )

@@ -215,6 +215,7 @@ def performance_check(users: int = USERS, spawn_rate: float = SPAWN_RATE, second
         version_argv=("locust", "--version"),
         # start-up of the service (bounded at 60 s by with_server) + the run + Locust's shutdown
         timeout_s=seconds + 180.0,
+        runs_project_code=True,
     )
 
 

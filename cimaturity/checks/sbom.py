@@ -82,7 +82,17 @@ def _commands(ctx: CheckContext) -> list[Command]:
     ]
     commands.append(
         Command(
-            ("pip-licenses", "--format", "json", "--with-urls", "--output-file", str(ctx.artifact(LICENSES)))
+            # The project's installed packages, not ours: pip-licenses reads the environment of --python.
+            (
+                "pip-licenses",
+                "--python",
+                ctx.python,
+                "--format",
+                "json",
+                "--with-urls",
+                "--output-file",
+                str(ctx.artifact(LICENSES)),
+            )
         )
     )
     return commands
@@ -236,4 +246,5 @@ SBOM_CHECK = Check(
     not_applicable=_not_applicable,
     version_argv=("cyclonedx-py", "--version"),
     timeout_s=180.0,
+    runs_project_code=True,
 )

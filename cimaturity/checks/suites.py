@@ -23,7 +23,17 @@ def pytest_suite(name: str, summary: str, services: tuple[Service, ...], timeout
         return f"not applicable: no {name} suite ({', '.join(wanted) or 'no test paths'} not found)"
 
     def commands(ctx: CheckContext) -> list[Command]:
-        argv = ("python", "-m", "pytest", *ctx.config.suite(name), "--junitxml", str(ctx.artifact(JUNIT)))
+        suite = ctx.config.suite(name)
+        argv = (
+            ctx.python,
+            "-m",
+            "pytest",
+            *suite,
+            "-p",
+            "no:cacheprovider",
+            "--junitxml",
+            str(ctx.artifact(JUNIT)),
+        )
         return [Command(argv, ok_exit_codes=frozenset({0, 1, PYTEST_NO_TESTS}))]
 
     def gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
@@ -58,6 +68,7 @@ def pytest_suite(name: str, summary: str, services: tuple[Service, ...], timeout
         not_applicable=not_applicable,
         version_argv=("python", "-c", "import pytest; print('pytest', pytest.__version__)"),
         timeout_s=timeout_s,
+        runs_project_code=True,
     )
 
 

@@ -50,6 +50,8 @@ def against_service(ctx: CheckContext, *argv: str, ok_exit_codes: frozenset[int]
         spec.app,
         "--health",
         spec.health,
+        "--python",
+        ctx.python,
         *env_args,
         "--",
         *argv,

@@ -62,10 +62,12 @@ def throwaway_database(server_url: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _alembic(args: Sequence[str], ini: str, database_url: str) -> subprocess.CompletedProcess[str]:
+def _alembic(
+    args: Sequence[str], ini: str, database_url: str, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", ini, *args],  # the Alembic beside this Python
+        [python, "-m", "alembic", "-c", ini, *args],  # the project's Alembic, in its environment
         env=env,
         capture_output=True,
         text=True,
@@ -78,7 +80,7 @@ def _revisions(output: str) -> set[str]:
     return {match.group(1) for match in _REVISION.finditer(output)}
 
 
-def run_cycle(ini: str, database_url: str) -> list[StepResult]:
+def run_cycle(ini: str, database_url: str, python: str = sys.executable) -> list[StepResult]:
     """The four steps, stopping at the first failure (later ones would only repeat it)."""
     steps = [
         ("upgrade head (forward from empty)", ["upgrade", "head"], True),
@@ -86,19 +88,19 @@ def run_cycle(ini: str, database_url: str) -> list[StepResult]:
         ("upgrade head (forward again)", ["upgrade", "head"], True),
         ("upgrade head again (idempotent)", ["upgrade", "head"], True),
     ]
-    heads = _alembic(["heads"], ini, database_url)
+    heads = _alembic(["heads"], ini, database_url, python)
     wanted = _revisions(heads.stdout)
     results: list[StepResult] = []
     for name, args, at_head in steps:
         started = time.monotonic()
-        done = _alembic(args, ini, database_url)
+        done = _alembic(args, ini, database_url, python)
         problem = None
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
             problem = f"alembic {' '.join(args)} exited {done.returncode}: " + " | ".join(tail)
         else:
             command = f"alembic {' '.join(args)}"
-            current = _revisions(_alembic(["current"], ini, database_url).stdout)
+            current = _revisions(_alembic(["current"], ini, database_url, python).stdout)
             if at_head and current != wanted:
                 problem = f"after `{command}` the revision is {sorted(current)}, heads {sorted(wanted)}"
             if not at_head and (not wanted or current == wanted):
@@ -127,10 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--junit", type=Path, required=True, help="JUnit XML file to write")
     parser.add_argument("--server-url", required=True, help="PostgreSQL server URL (any database on it)")
     parser.add_argument("--alembic-ini", default="alembic.ini")
+    parser.add_argument("--python", default=sys.executable, help="the project's interpreter (runs Alembic)")
     args = parser.parse_args(argv)
     try:
         with throwaway_database(args.server_url) as database_url:
-            results = run_cycle(args.alembic_ini, database_url)
+            results = run_cycle(args.alembic_ini, database_url, args.python)
     except psycopg.Error as exc:
         print(f"migration_cycle: cannot create a throwaway database: {exc}".strip(), file=sys.stderr)
         return 2

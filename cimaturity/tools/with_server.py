@@ -59,6 +59,7 @@ def running_service(
     inherit: bool = True,
     cwd: Path | None = None,
     timeout_s: float = STARTUP_TIMEOUT_S,
+    python: str = sys.executable,
 ) -> Iterator[str]:
     """The base URL of `uvicorn app` on a free 127.0.0.1 port, healthy, stopped on exit.
 
@@ -68,7 +69,7 @@ def running_service(
     stall it. On a failed start the end of that output is in the error.
     """
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    argv = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile(mode="w+", prefix="cimaturity-server-") as output:
         server = subprocess.Popen(
@@ -106,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cimaturity.tools.with_server", description=__doc__)
     parser.add_argument("--app", required=True, help="ASGI app for uvicorn, e.g. app.main:app")
     parser.add_argument("--health", default="/health", help="path that answers 200 when ready")
+    parser.add_argument("--python", default=sys.executable, help="the project's interpreter (runs uvicorn)")
     parser.add_argument(
         "--env",
         action="append",
@@ -124,7 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with (
             tempfile.TemporaryDirectory(prefix="cimaturity-service-") as tmp,
             running_service(
-                args.app, args.health, dict(item.replace("{tmp}", tmp).split("=", 1) for item in args.env)
+                args.app,
+                args.health,
+                dict(item.replace("{tmp}", tmp).split("=", 1) for item in args.env),
+                python=args.python,
             ) as url,
         ):
             print(f"with_server: {args.app} is up at {url}", flush=True)
