@@ -147,10 +147,25 @@ def tree_digest(root: Path, skip: Callable[[Path], bool] = lambda _relative: Fal
     return found
 
 
+def _topmost(verb: str, paths: set[str], tree: Mapping[str, str]) -> list[str]:
+    """`verb` each path, a new or vanished folder once with its count instead of its contents."""
+    lines = []
+    for path in sorted(paths):
+        parts = path.split("/")
+        if any("/".join(parts[:i]) in paths for i in range(1, len(parts))):
+            continue
+        if tree[path] == "dir":
+            inside = sum(1 for other in paths if other.startswith(path + "/"))
+            lines.append(f"{verb} {path}/ ({inside} entries inside)")
+        else:
+            lines.append(f"{verb} {path}")
+    return lines
+
+
 def tree_changes(before: Mapping[str, str], after: Mapping[str, str], limit: int = 20) -> list[str]:
-    """Added, removed and changed paths, at most `limit` of them, then how many more."""
-    changes = [f"added {p}" for p in sorted(after.keys() - before.keys())]
-    changes += [f"removed {p}" for p in sorted(before.keys() - after.keys())]
+    """Added, removed and changed paths, at most `limit` lines, then how many more."""
+    changes = _topmost("added", set(after.keys() - before.keys()), after)
+    changes += _topmost("removed", set(before.keys() - after.keys()), before)
     changes += [f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
     if len(changes) > limit:
         return [*changes[:limit], f"... and {len(changes) - limit} more"]
@@ -325,16 +340,26 @@ def test_tree_digest_sees_every_kind_of_change(tmp_path: Path) -> None:
     (root / "script.sh").chmod(0o755)
     (root / ".cache" / "new").write_text("", encoding="utf-8")
     (root / "link").symlink_to("pkg")
+    (root / ".mypy_cache" / "3.11").mkdir(parents=True)
+    (root / ".mypy_cache" / "3.11" / "cache.db").write_bytes(b"")
     after = tree_digest(root)
 
     assert tree_changes(before, after) == [
         "added .cache/new",
+        "added .mypy_cache/ (2 entries inside)",
         "added link",
         "changed pkg/mod.py",
         "changed script.sh",
     ]
+    assert tree_changes(after, before, limit=2) == [
+        "removed .cache/new",
+        "removed .mypy_cache/ (2 entries inside)",
+        "... and 3 more",
+    ]
     assert after["link"] == "link pkg"
-    assert tree_digest(root, lambda relative: relative.parts[:1] == (".cache",)).keys() == {
+    assert tree_digest(
+        root, lambda relative: relative.parts[:1] in {(".cache",), (".mypy_cache",)}
+    ).keys() == {
         "pkg",
         "pkg/mod.py",
         "script.sh",
