@@ -402,7 +402,7 @@ def _tool_name(command: Command) -> str:
     """`pytest` for `/x/bin/python -m pytest`, `mypy` for `/x/bin/mypy`: what a person would call it."""
     argv = command.argv
     if len(argv) > 2 and argv[1] == "-m":
-        return str(argv[2])
+        return str(argv[2]).removeprefix("cimaturity.tools.")
     return Path(argv[0]).name
 
 

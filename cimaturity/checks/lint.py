@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from cimaturity.checks.suppressions import python_files
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
@@ -21,7 +22,12 @@ from cimaturity.projectconf import Hook, ProjectTools, project_tools
 from cimaturity.sarif import read_sarif
 
 SARIF = "ruff.sarif"
-_UNFORMATTED = re.compile(r"^(?:(\S+?):\d+:\d+: unformatted:|Would reformat: (\S+))", re.MULTILINE)
+# ruff format --check, by version: "Would reformat: F" (older), "F:1:1: unformatted: ..." (concise),
+# or "unformatted: File would be reformatted" followed by " --> F:28:1" (full).
+_UNFORMATTED = re.compile(
+    r"^(?:(\S+?):\d+:\d+: unformatted:|Would reformat: (\S+)|unformatted: .*\n\s*--> (\S+?):\d+:\d+)",
+    re.MULTILINE,
+)
 _BLACK = re.compile(r"^would reformat (.+)$", re.MULTILINE)
 _ISORT = re.compile(r"^ERROR: (\S+) Imports are incorrectly sorted", re.MULTILINE)
 _FLAKE8 = re.compile(r"^(\S+?):\d+:\d+: ([A-Z]+\d+) ", re.MULTILINE)
@@ -38,10 +44,17 @@ class Linter:
     problems: Callable[[CheckContext, CommandOutcome], list[str]]  # "file: what", first first
 
 
-def _ruff_problems(ctx: CheckContext, _outcome: CommandOutcome) -> list[str]:
-    return [
-        f"{result.file}: {result.rule_id}" for result in read_sarif(ctx.artifact(SARIF), expected_tool="ruff")
-    ]
+def _ruff_problems(ctx: CheckContext, _outcome: CommandOutcome | None) -> list[str]:
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="ruff")
+    return [f"{_relative(ctx, result.file)}: {result.rule_id}" for result in results]
+
+
+def _relative(ctx: CheckContext, file: str | None) -> str:
+    """ruff's SARIF names files by absolute URI; a reason names them as the project does."""
+    if file is None:
+        return "(no file)"
+    path = Path(file.removeprefix("file://"))
+    return path.relative_to(ctx.root).as_posix() if path.is_relative_to(ctx.root) else file
 
 
 def _matches(pattern: re.Pattern[str], label: str) -> Callable[[CheckContext, CommandOutcome], list[str]]:
@@ -150,6 +163,10 @@ def _described(tools: ProjectTools, names: Sequence[str]) -> str:
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     tools = project_tools(ctx.root)
     names = chosen(tools)
+    if "ruff" in names:
+        _ruff_problems(ctx, None)  # an unreadable or foreign SARIF is an ArtifactError first
+    if len(outcomes) != len(names):
+        return Verdict.error(f"expected {len(names)} tool run(s) ({', '.join(names)}), got {len(outcomes)}")
     found: dict[str, list[str]] = {}
     for name, outcome in zip(names, outcomes, strict=True):
         problems = LINTERS[name].problems(ctx, outcome)

@@ -113,7 +113,7 @@ def test_missing_spec_is_error(tmp_path: Path) -> None:
 def test_service_that_cannot_start_is_error(tmp_path: Path) -> None:
     result = execute(CONTRACT, _project(tmp_path, CONFORMING, app="no_such_module:app"))
     assert result.status is Status.ERROR
-    assert "crashed: exit 2 (expected 0 or 1)" in result.reason
+    assert "with_server failed: exit 2 (expected 0 or 1)" in result.reason
 
 
 def test_empty_report_is_error_not_pass(tmp_path: Path) -> None:

@@ -75,18 +75,24 @@ def with_path_first(ctx: CheckContext, bin_dir: Path) -> CheckContext:
     env = {**ctx.env, "PATH": os.pathsep.join([str(bin_dir), ctx.env["PATH"]])}
     if ctx.target is None:
         return dataclasses.replace(ctx, env=env)
-    python = bin_dir / "python"
+    return dataclasses.replace(ctx, env=env, target=project_in(ctx.target, bin_dir))
+
+
+def project_in(target: TargetEnvironment, bin_dir: Path) -> TargetEnvironment:
+    """`target` with its scripts folder moved to `bin_dir` (this interpreter, run by a wrapper
+    there), so only what `bin_dir` holds is found first on PATH; modules faked there are not its."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    python = bin_dir / "project-python"
     if not python.exists():
         python.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
         python.chmod(0o755)
     faked = {entry.name for entry in bin_dir.iterdir()}
-    target = dataclasses.replace(
-        ctx.target,
+    return dataclasses.replace(
+        target,
         python=python,
-        modules=frozenset(ctx.target.modules - faked),
-        versions={name: version for name, version in ctx.target.versions.items() if name not in faked},
+        modules=frozenset(target.modules - faked),
+        versions={name: version for name, version in target.versions.items() if name not in faked},
     )
-    return dataclasses.replace(ctx, env=env, target=target)
 
 
 def without_tools(ctx: CheckContext, empty_dir: Path) -> CheckContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import textwrap
@@ -11,6 +12,7 @@ from pathlib import Path
 from cimaturity.config import load_config
 from cimaturity.model import Check, CheckContext
 from cimaturity.runner import tool_environment
+from tests.unit.checks._fast_fixtures import own_environment, project_in
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
@@ -60,7 +62,8 @@ def context(root: Path, check: Check, env: Mapping[str, str] | None = None) -> C
     base = {k: v for k, v in tool_environment().items() if k not in ("CIMATURITY_OSV_URL", "SAFETY_API_KEY")}
     environment = {**base, **(env or {})}
     config = load_config(root, environ=environment)
-    return CheckContext(config, root / "reports" / "artifacts" / check.name, environment)
+    target = own_environment() if check.runs_project_code else None
+    return CheckContext(config, root / "reports" / "artifacts" / check.name, environment, target)
 
 
 def without_tool(ctx: CheckContext, tool: str, bin_dir: Path) -> CheckContext:
@@ -73,4 +76,5 @@ def without_tool(ctx: CheckContext, tool: str, bin_dir: Path) -> CheckContext:
                 (bin_dir / name).symlink_to(found)
                 break
     assert not (bin_dir / tool).exists()
-    return CheckContext(ctx.config, ctx.artifact_dir, {**ctx.env, "PATH": str(bin_dir)})
+    target = None if ctx.target is None else project_in(ctx.target, bin_dir)
+    return dataclasses.replace(ctx, env={**ctx.env, "PATH": str(bin_dir)}, target=target)

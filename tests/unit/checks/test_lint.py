@@ -13,12 +13,14 @@ from cimaturity.config import load_config
 from cimaturity.model import ArtifactError, CheckContext, Status
 from cimaturity.runner import execute, tool_environment
 
+RUFF_AND_FORMAT = "[tool.ruff]\nline-length = 100\n[tool.ruff.format]\n"
 
-def make_project(root: Path, source: str) -> CheckContext:
+
+def make_project(root: Path, source: str, config: str = RUFF_AND_FORMAT) -> CheckContext:
     (root / "pkg").mkdir()
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "mod.py").write_text(source)
-    (root / "pyproject.toml").write_text('[tool.cimaturity]\nsource_paths = ["pkg"]\n')
+    (root / "pyproject.toml").write_text('[tool.cimaturity]\nsource_paths = ["pkg"]\n' + config)
     return CheckContext(load_config(root), root / "reports" / "artifacts" / "lint", tool_environment())
 
 
@@ -44,6 +46,35 @@ def test_unformatted_file_fails(tmp_path: Path) -> None:
     assert result.status is Status.FAILED
     assert "need formatting" in result.reason
     assert "mod.py" in result.reason
+
+
+def test_without_a_configured_formatter_formatting_is_not_imposed(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = {  'a':1 }\n", config="[tool.ruff]\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == (
+        "no violations, formatting clean: ruff (pyproject.toml [tool.ruff]); "
+        "no formatter configured, formatting not checked"
+    )
+
+
+def test_nothing_configured_says_ruff_defaults_were_used(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "import os\n", config="")
+    result = execute(LINT, ctx)
+    assert result.status is Status.FAILED
+    assert result.reason.startswith("1 violation(s), first: pkg/mod.py: F401")
+    assert "[ruff defaults (no linter configured); no formatter configured" in result.reason
+
+
+def test_a_project_that_asks_ruff_to_fix_is_never_modified(tmp_path: Path) -> None:
+    """`fix = true` in the project's config: the check reports the violation and changes nothing."""
+    ctx = make_project(tmp_path, "import os\n", config="[tool.ruff]\nfix = true\n")
+    before = (tmp_path / "pkg" / "mod.py").read_text()
+    result = execute(LINT, ctx)
+    assert result.status is Status.FAILED
+    assert "F401" in result.reason
+    assert (tmp_path / "pkg" / "mod.py").read_text() == before == "import os\n"
+    assert not (tmp_path / ".ruff_cache").exists()
 
 
 def test_missing_ruff_is_error(tmp_path: Path) -> None:
