@@ -1,7 +1,9 @@
 """Build a project's environment with uv, in a cache keyed by what it is made of.
 
 Nothing is written into the project: the virtualenv, exported pins and uv's own project
-environment live under the cache folder. An environment counts only once its marker file is
+environment live under the cache folder, and the project itself is built from a copy (setuptools
+writes `*.egg-info` into the tree it builds), whose editable hooks are then pointed back at the
+project, so its tests import the repository's own source. An environment counts only once its marker file is
 written (last), so a provisioning killed halfway is rebuilt, never reused half-made. A file lock
 keeps two runs from building the same environment at once.
 """
@@ -9,6 +11,7 @@ keeps two runs from building the same environment at once.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -90,12 +93,74 @@ def provision(
         venv = home / "venv"
         env = _uv_environment(environ, venv)
         deadline = time.monotonic() + timeout_s
-        for label, argv in _steps(plan, interpreter, project, venv, home, uv):
+        source = _build_root(plan, project)
+        say(f"copying {source.name}/ to build it there (the project is never written to)")
+        copy = home / "source"
+        shutil.copytree(source, copy, ignore=_NOT_COPIED, symlinks=True)
+        project_copy = copy / project.relative_to(source)
+        for label, argv in _steps(
+            _rebased(plan, project, project_copy), interpreter, project_copy, venv, home, uv
+        ):
             say(label)
-            _run(argv, project, env, deadline, home / "provision.log")
+            _run(argv, project_copy, env, deadline, home / "provision.log")
+        _repoint(venv, copy, source)
+        shutil.rmtree(copy)
         record = {"format": FORMAT, "plan": plan.described, "python": str(interpreter.version)}
         write_text_atomic(home / MARKER, json.dumps(record, indent=2) + "\n")
         return python_in(venv), False
+
+
+_NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "reports",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+)
+
+
+def _build_root(plan: InstallPlan, project: Path) -> Path:
+    """The folder to copy: the uv workspace holding the lock, else the project folder."""
+    lock = next((path for path in plan.inputs if path.name == "uv.lock"), None)
+    return lock.parent if lock is not None and project.is_relative_to(lock.parent) else project
+
+
+def _rebased(plan: InstallPlan, project: Path, copy: Path) -> InstallPlan:
+    """The plan with every path into the project pointing into its copy instead."""
+
+    def moved(line: str) -> str:
+        return line.replace(str(project), str(copy))
+
+    return dataclasses.replace(
+        plan,
+        uv_project=copy if plan.uv_project is not None else None,
+        requirement_files=tuple(copy / path.relative_to(project) for path in plan.requirement_files),
+        pinned=tuple(moved(line) for line in plan.pinned),
+        extra_requirements=tuple(moved(line) for line in plan.extra_requirements),
+    )
+
+
+def _repoint(venv: Path, copy: Path, source: Path) -> None:
+    """Editable installs name the folder they were built from: make that the project's own."""
+    for site in venv.glob("lib/python*/site-packages"):
+        hooks = [
+            *site.glob("*.pth"),
+            *site.glob("__editable__*"),
+            *site.glob("*.egg-link"),
+            *site.glob("*.dist-info/direct_url.json"),
+        ]
+        for hook in hooks:
+            if hook.is_file():
+                text = hook.read_text(encoding="utf-8", errors="surrogateescape")
+                if str(copy) in text:
+                    hook.write_text(
+                        text.replace(str(copy), str(source)), encoding="utf-8", errors="surrogateescape"
+                    )
 
 
 def _uv_environment(environ: Mapping[str, str], venv: Path) -> dict[str, str]:
