@@ -207,12 +207,12 @@ def workflow_step(ctx: RuleContext, params: Params) -> RuleOutcome:
         return RuleOutcome.unmet(f"no {label} step in the workflows", f"a blocking {label} step in CI")
     hard = [(job, step) for job, step in found if not _soft(job, step)]
     if hard:
-        return RuleOutcome.met(f"{label}: {_where(*hard[0])}")
+        return RuleOutcome.met(f"{label}: {_where(*hard[0], params.strs('patterns'))}")
     job, step = found[0]
     reasons = ", ".join(_soft(job, step))
     return RuleOutcome.partial(
         params.number("soft_credit"),
-        f"{label} runs but cannot fail the build ({reasons}) at {_where(job, step)}",
+        f"{label} runs but cannot fail the build ({reasons}) at {_where(job, step, params.strs('patterns'))}",
         f"remove {reasons} from the {label} step",
     )
 
@@ -245,7 +245,7 @@ def workflow_steps_all_hard(ctx: RuleContext, params: Params) -> RuleOutcome:
             f"{len(soft)} soft-failing step(s): " + "; ".join(soft),
             "remove continue-on-error / --exit-zero / || true from: " + "; ".join(soft),
         )
-    where = "; ".join(dict.fromkeys(_where(job, step) for job, step in matched))
+    where = "; ".join(dict.fromkeys(_where(job, step, patterns) for job, step in matched))
     return RuleOutcome.met(f"{', '.join(names.get(p, p) for p in patterns)} block on failure: {where}")
 
 

@@ -148,5 +148,7 @@ def _provisioned(project: Path, environ: Mapping[str, str], say: Callable[[str],
     except (plan.PlanError, interpreters.InterpreterError, provision.ProvisionError) as exc:
         raise TargetEnvError(str(exc)) from None
     state = "re-used" if reused else "provisioned"
-    where = _shown(python.parent.parent, project)
-    return probe(python, f"{state} by uv from {install.described} ({where})")
+    # The cache key, not the cache path: a report shows no machine paths.
+    return probe(
+        python, f"{state} by uv from {install.described} (environment {python.parent.parent.parent.name})"
+    )
