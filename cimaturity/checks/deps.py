@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cimaturity import proc
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.targetenv.plan import lockfile
 from cimaturity.tools import helper_command
 from cimaturity.tools.deps_summary import DepsSummary, load_summary
 
@@ -27,12 +28,28 @@ _UNREACHABLE = re.compile(
 _HTTP_ERROR = re.compile(r"HTTPError: (\d{3} [^\n]*)|(\d{3}) (?:Server|Client) Error[^\n]*")
 
 
+LOCKED = "locked-requirements.txt"  # the project's lockfile, exported as pins
+
+
 def _requirements(ctx: CheckContext) -> tuple[str, ...]:
     return ctx.config.existing(ctx.config.requirements)
 
 
+def _lock(ctx: CheckContext) -> Path | None:
+    """The lockfile audited when no requirements file pins the dependencies."""
+    return None if _requirements(ctx) else lockfile(ctx.root)
+
+
+def _audited(ctx: CheckContext) -> list[tuple[str, str]]:
+    """(label, file pip-audit reads): the requirements files, else the exported lockfile."""
+    lock = _lock(ctx)
+    if lock is not None:
+        return [(lock.name, str(ctx.artifact(LOCKED)))]
+    return [(requirements, requirements) for requirements in _requirements(ctx)]
+
+
 def _not_applicable(ctx: CheckContext) -> str | None:
-    if _requirements(ctx) or ctx.config.declared_dependencies:
+    if _requirements(ctx) or _lock(ctx) is not None or ctx.config.declared_dependencies:
         return None
     return "not applicable: no requirements file and no dependency in pyproject.toml"
 
@@ -41,7 +58,8 @@ def unpinned_message(ctx: CheckContext, what: str) -> str:
     count = len(ctx.config.declared_dependencies)
     return (
         f"cannot {what}: {count} dependenc(ies) in pyproject.toml [project].dependencies but no pinned "
-        "requirements file (pin them with pip-compile or pip freeze; tool.cimaturity.requirements)"
+        "requirements file or lockfile (pin them with a lockfile, pip-compile or pip freeze; "
+        "tool.cimaturity.requirements)"
     )
 
 
@@ -77,13 +95,20 @@ def _safety(ctx: CheckContext) -> tuple[list[Command], tuple[str, ...]]:
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
-    if not _requirements(ctx):
+    audited = _audited(ctx)
+    if not audited:
         # Dependencies exist but nothing pins them: nothing auditable, which is not a pass.
         raise ArtifactError(unpinned_message(ctx, "audit"))
     commands: list[Command] = []
+    if _lock(ctx) is not None:
+        commands.append(
+            helper_command(
+                "export_lock", "--project", str(ctx.root), "--out", str(ctx.artifact(LOCKED)), env=ctx.env
+            )
+        )
     audits: list[str] = []
-    for requirements in _requirements(ctx):
-        report = ctx.artifact(report_name(requirements))
+    for label, requirements in audited:
+        report = ctx.artifact(report_name(label))
         # pip-audit exits 1 on findings and on a crash alike: the summary step tells them apart.
         commands.append(
             Command(
@@ -104,7 +129,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
                 ok_exit_codes=frozenset({0, 1}),
             )
         )
-        audits += ["--audit", f"{requirements}={report}"]
+        audits += ["--audit", f"{label}={report}"]
     safety_commands, safety_args = _safety(ctx)
     commands += safety_commands
     commands.append(

@@ -287,3 +287,20 @@ def _dep_lines(lines: Iterable[str], project: Path) -> tuple[str, ...]:
             continue
         found.append(text)
     return tuple(found)
+
+
+def lockfile(project: Path) -> Path | None:
+    """The lockfile that pins the project's dependencies (uv.lock may sit in a workspace root)."""
+    project = project.resolve()
+    uv_lock = _find_up(project, "uv.lock")
+    if uv_lock is not None:
+        return uv_lock
+    return next((project / name for name, _reader, _source in _LOCKFILES if (project / name).is_file()), None)
+
+
+def locked_requirements(lock: Path) -> tuple[str, ...]:
+    """Pinned requirement lines of a poetry, pdm, Pipfile or pylock lockfile."""
+    for name, reader, _source in _LOCKFILES:
+        if lock.name == name:
+            return reader(lock)
+    raise PlanError(f"{lock.name}: not a lockfile this reader knows")

@@ -128,3 +128,22 @@ def test_unpinned_pyproject_dependencies_are_an_error_not_a_skip(tmp_path: Path)
     result = execute(DEPS, context(root, DEPS))
     assert result.status is Status.ERROR
     assert result.reason.startswith("cannot audit: 2 dependenc(ies) in pyproject.toml [project].dependencies")
+
+
+def test_a_poetry_lock_is_exported_and_audited_without_touching_it(tmp_path: Path) -> None:
+    """No requirements file, but a lockfile pins everything: its pins are what gets audited."""
+    lock = (
+        'version = "2.0"\n'
+        '[[package]]\nname = "idna"\nversion = "3.7"\ngroups = ["main"]\n'
+        '[[package]]\nname = "requests"\nversion = "2.32.3"\ngroups = ["main"]\n'
+        '[[package]]\nname = "pytest"\nversion = "8.3.3"\ngroups = ["docs-only"]\n'
+    )
+    pyproject = '[project]\nname = "demo"\ndependencies = ["requests>=2"]\n'
+    root = new_repo(tmp_path / "p", {"poetry.lock": lock}, pyproject=pyproject)
+    with osv_server() as server:
+        result = execute(DEPS, context(root, DEPS, {"CIMATURITY_OSV_URL": server.url}))
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["audited_dependencies"] == 2  # the docs-only group is not installed
+    assert (root / "poetry.lock").read_text() == lock
+    exported = (root / "reports" / "artifacts" / "deps" / "locked-requirements.txt").read_text()
+    assert exported.splitlines() == ["idna==3.7", "requests==2.32.3"]
