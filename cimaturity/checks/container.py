@@ -9,24 +9,73 @@ blocking Trivy job, not a result.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 from cimaturity import proc
+from cimaturity.checks.dockerfile import configured_dockerfile, find_dockerfiles, reports_folder
+from cimaturity.layout import layout_of
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.sarif import read_sarif
 
 SARIF = "trivy.sarif"
 IMAGE = "cimaturity-scan:latest"
 ELSEWHERE = "the container-scan job runs it in GitHub Actions"
+# A folder holding one of these is a sub-project: its image is built with `--project FOLDER`.
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "manage.py", "alembic.ini")
 
 
 def _not_applicable(ctx: CheckContext) -> str | None:
-    if not (ctx.root / ctx.config.dockerfile).is_file():
-        return f"not applicable: no Dockerfile ({ctx.config.dockerfile} not found)"
+    dockerfile = ctx.config.dockerfile
+    if not (ctx.root / dockerfile).is_file():
+        return _no_dockerfile(ctx)
     if proc.which("trivy", ctx.env) is None:
-        return f"Trivy is not installed on this machine; {ELSEWHERE}"
+        return f"Trivy is not installed on this machine to scan the image of {dockerfile}; {ELSEWHERE}"
     if proc.capture(["docker", "info", "--format", "{{.ServerVersion}}"], cwd=ctx.root, env=ctx.env) is None:
-        return f"no Docker engine on this machine to build the image; {ELSEWHERE}"
+        return f"no Docker engine on this machine to build the image of {dockerfile}; {ELSEWHERE}"
     return None
+
+
+def _no_dockerfile(ctx: CheckContext) -> str:
+    """Why there is nothing to build here, and where the Dockerfiles are when they are elsewhere."""
+    missing = f"not applicable: no Dockerfile ({ctx.config.dockerfile} not found)"
+    explicit = configured_dockerfile(ctx.root) is not None
+    found = () if explicit else find_dockerfiles(ctx.root, reports_folder(ctx))
+    if not found:
+        return missing
+    here = f"not applicable at {_place(ctx)}"
+    folders = sorted({_folder(name) for name in found if _in_subproject(ctx, name)})
+    if not folders:
+        listing = ", ".join(found)
+        return f"{here}: no {ctx.config.dockerfile} (found {listing}); set dockerfile in [tool.cimaturity]"
+    others = [name for name in found if _folder(name) not in folders]
+    also = f"; also found {', '.join(others)}" if others else ""
+    runs = " or ".join(f"--project {folder}" for folder in folders)
+    return f"{here}: {_located(found, folders)}; run with {runs}{also}"
+
+
+def _located(found: Sequence[str], folders: Sequence[str]) -> str:
+    """`the Dockerfile is in sub-project backend/ (backend/Dockerfile)`."""
+    inside = [name for name in found if _folder(name) in folders]
+    subject = "the Dockerfile is" if len(inside) == 1 else "Dockerfiles are"
+    noun = "sub-project" if len(folders) == 1 else "sub-projects"
+    where = ", ".join(
+        f"{folder}/ ({', '.join(n for n in inside if _folder(n) == folder)})" for folder in folders
+    )
+    return f"{subject} in {noun} {where}"
+
+
+def _place(ctx: CheckContext) -> str:
+    layout = layout_of(ctx.root)
+    return "the repository root" if layout.in_git and not layout.subfolder else "the project root"
+
+
+def _folder(name: str) -> str:
+    return PurePosixPath(name).parent.as_posix()
+
+
+def _in_subproject(ctx: CheckContext, name: str) -> bool:
+    folder = _folder(name)
+    return folder != "." and any((ctx.root / folder / marker).is_file() for marker in PROJECT_MARKERS)
 
 
 def _commands(ctx: CheckContext) -> list[Command]:

@@ -1,58 +1,138 @@
-"""dockerfile: hadolint as SARIF. Gate: no error-level finding; skipped when there is no Dockerfile."""
+"""dockerfile: hadolint as SARIF. Gate: no error-level finding; skipped when there is no Dockerfile.
+
+Which Dockerfiles: the one `[tool.cimaturity] dockerfile` names, when set; else `Dockerfile` at
+the project root; else every Dockerfile at the root or one or two folder levels down
+(`backend/Dockerfile`, `docker/production.Dockerfile`, `Dockerfile.prod`), outside hidden
+folders, virtualenvs, `node_modules` and our own reports folder. hadolint lints them in one
+call; its SARIF names each file as given (relative to the project).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from cimaturity.checks.suppressions import count_matches
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import read_sarif
+from cimaturity.sarif import SarifResult, read_sarif
 
 SARIF = "hadolint.sarif"
+DEFAULT = "Dockerfile"
+SEARCH_DEPTH = 2  # folder levels below the project root
+_SKIP_DIRS = frozenset({"node_modules", "venv", "__pycache__"})  # and every hidden folder
 _PRAGMA = re.compile(r"#\s*hadolint\s+(?:global\s+)?ignore=")
 _INSTRUCTION = re.compile(r"^\s*[A-Za-z]+\b")
 
 
-def _not_applicable(ctx: CheckContext) -> str | None:
-    if (ctx.root / ctx.config.dockerfile).is_file():
+def is_dockerfile(name: str) -> bool:
+    """`Dockerfile`, `production.Dockerfile`, `Dockerfile.prod` (not `Dockerfile.dockerignore`)."""
+    if name.endswith(".dockerignore"):
+        return False
+    return name == DEFAULT or name.endswith(".Dockerfile") or name.startswith(f"{DEFAULT}.")
+
+
+def configured_dockerfile(root: Path) -> str | None:
+    """`dockerfile` when `[tool.cimaturity]` sets it explicitly (the config holds a default)."""
+    try:
+        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    return f"not applicable: no Dockerfile ({ctx.config.dockerfile} not found)"
+    value = document.get("tool", {}).get("cimaturity", {}).get("dockerfile")
+    return value if isinstance(value, str) else None
+
+
+def find_dockerfiles(root: Path, skip: Path | None = None) -> tuple[str, ...]:
+    """Dockerfiles at `root` or up to SEARCH_DEPTH folders down, relative to `root`, sorted."""
+    return tuple(sorted(path.relative_to(root).as_posix() for path in _walk(root, 0, skip)))
+
+
+def _walk(folder: Path, depth: int, skip: Path | None) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            pruned = entry.name.startswith(".") or entry.name in _SKIP_DIRS or entry == skip
+            if depth < SEARCH_DEPTH and not pruned:
+                yield from _walk(entry, depth + 1, skip)
+        elif entry.is_file() and is_dockerfile(entry.name):
+            yield entry
+
+
+def reports_folder(ctx: CheckContext) -> Path:
+    """Our own output (`<reports>/artifacts/<check>`): never searched for project files."""
+    return ctx.artifact_dir.resolve().parent.parent
+
+
+def project_dockerfiles(ctx: CheckContext) -> tuple[str, ...]:
+    """What this check lints, relative to the project (empty: nothing to lint)."""
+    configured = configured_dockerfile(ctx.root)
+    if configured is not None:
+        return (configured,) if (ctx.root / configured).is_file() else ()
+    if (ctx.root / DEFAULT).is_file():
+        return (DEFAULT,)
+    return find_dockerfiles(ctx.root, reports_folder(ctx))
+
+
+def _not_applicable(ctx: CheckContext) -> str | None:
+    if project_dockerfiles(ctx):
+        return None
+    configured = configured_dockerfile(ctx.root)
+    if configured is not None:
+        return f"not applicable: no Dockerfile ({configured} not found)"
+    return (
+        f"not applicable: no Dockerfile (none at the project root or up to {SEARCH_DEPTH} folder levels down)"
+    )
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
     # --no-fail: exit 0 whatever it finds, so any other exit code is a crash (an unreadable
     # file exits 1); the gate judges the levels in the SARIF.
     output = str(ctx.artifact(SARIF))
-    return [Command(("hadolint", "--no-fail", "--format", "sarif", "-o", output, ctx.config.dockerfile))]
+    return [Command(("hadolint", "--no-fail", "--format", "sarif", "-o", output, *project_dockerfiles(ctx)))]
+
+
+def _has_instruction(path: Path) -> bool:
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return any(_INSTRUCTION.match(line) and not line.lstrip().startswith("#") for line in lines)
+
+
+def _where(result: SarifResult) -> str:
+    file = result.file or "?"
+    return f"{file}:{result.line}" if result.line is not None else file
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    path = ctx.artifact(SARIF)
-    results = read_sarif(path, expected_tool="hadolint")
-    dockerfile = ctx.root / ctx.config.dockerfile
-    lines = dockerfile.read_text(encoding="utf-8", errors="replace").splitlines()
-    by_level = {level: [r for r in results if r.level == level] for level in ("error", "warning", "note")}
+    names = project_dockerfiles(ctx)
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
+    by_level = {level: [r for r in results if r.level == level] for level in ("error", "warning")}
     metrics = {
+        "dockerfiles": float(len(names)),
         "errors": float(len(by_level["error"])),
         "warnings": float(len(by_level["warning"])),
         "notes": float(len(results) - len(by_level["error"]) - len(by_level["warning"])),
-        "suppressions": float(count_matches([dockerfile], _PRAGMA)),
+        "suppressions": float(count_matches([ctx.root / name for name in names], _PRAGMA)),
     }
-    if not any(_INSTRUCTION.match(line) and not line.lstrip().startswith("#") for line in lines):
+    linted = ", ".join(names)
+    empty = [name for name in names if not _has_instruction(ctx.root / name)]
+    if empty:
         # hadolint reports nothing on an empty file; nothing linted is not a clean Dockerfile.
-        return Verdict.failed(f"{ctx.config.dockerfile} has no instruction", **metrics)
+        return Verdict.failed(f"no instruction in {', '.join(empty)} (linted {linted})", **metrics)
     errors = by_level["error"]
     if errors:
         first = errors[0]
-        where = f"{ctx.config.dockerfile}:{first.line}" if first.line is not None else ctx.config.dockerfile
         message = first.message.splitlines()[0] if first.message else ""
+        files = len({error.file for error in errors})
         return Verdict.failed(
-            f"{len(errors)} error-level hadolint finding(s), first: {first.rule_id} {where} {message}",
+            f"{len(errors)} error-level hadolint finding(s) in {files} of {len(names)} Dockerfile(s) "
+            f"({linted}), first: {first.rule_id} {_where(first)} {message}",
             **metrics,
         )
     return Verdict.passed(
-        f"no error-level finding in {ctx.config.dockerfile} "
+        f"no error-level finding in {linted} "
         f"({len(by_level['warning'])} warning(s), {int(metrics['notes'])} note(s))",
         **metrics,
     )
@@ -61,7 +141,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
 DOCKERFILE = Check(
     name="dockerfile",
     stage=Stage.FAST,
-    summary="hadolint as SARIF; gate: no error-level finding; skipped without a Dockerfile",
+    summary="hadolint as SARIF over the project's Dockerfiles; gate: no error-level finding; "
+    "skipped without a Dockerfile",
     commands=_commands,
     artifacts=(SARIF,),
     gate=_gate,

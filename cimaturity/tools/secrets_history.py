@@ -1,13 +1,17 @@
 """Scan the working tree and every commit of git history with detect-secrets; write SARIF.
 
 `python -m cimaturity.tools.secrets_history --sarif OUT [--baseline FILE]`, run in the
-repository root. detect-secrets has no history mode, so this walks `git log -p --all` once,
-feeds each commit's added lines to detect-secrets' line scanner (default plugins and filters),
-and merges them with a scan of the tracked files. A secret added and deleted later is found.
+repository root (the baseline path relative to it; entries naming files relative to the
+baseline's own folder are understood too). detect-secrets has no history mode, so this walks
+`git log -p --all` once, feeds each commit's added lines to detect-secrets' line scanner
+(default plugins and filters), and merges them with a scan of the tracked files. A secret
+added and deleted later is found.
 
 Secret values never leave this process: findings keep only type, file, line, commit and
 detect-secrets' SHA-1 `hashed_secret` (the same value its baseline file stores). Baseline
 entries audited as false positives (`is_secret: false`) become SARIF suppressions.
+A shallow clone is scanned as far as its history goes and marked `shallow` in the SARIF: the
+gate must not take it for the full history.
 Exit 0 when the SARIF was written (the gate judges it), 2 on a usage or input problem.
 """
 
@@ -78,16 +82,21 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def load_baseline(path: Path) -> Baseline:
-    """detect-secrets' baseline format; only entries audited as not secret suppress a finding."""
+def load_baseline(path: Path, folder: str = "") -> Baseline:
+    """detect-secrets' baseline format; only entries audited as not secret suppress a finding.
+
+    `folder`: where the baseline sits in the repository (`backend`). A baseline made there names
+    files relative to it, so each entry also suppresses `folder/` + its file name.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         results = document["results"]
         audited = frozenset(
-            (str(filename), str(entry["hashed_secret"]))
+            (name, str(entry["hashed_secret"]))
             for filename, entries in results.items()
             for entry in entries
             if entry.get("is_secret") is False
+            for name in _names(str(filename), folder)
         )
         count = sum(len(entries) for entries in results.values())
     except (OSError, UnicodeDecodeError) as exc:
@@ -97,6 +106,18 @@ def load_baseline(path: Path) -> Baseline:
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a detect-secrets baseline (missing or bad {exc})") from None
     return Baseline(str(path), audited, count)
+
+
+def _names(filename: str, folder: str) -> tuple[str, ...]:
+    return (filename, f"{folder}/{filename}") if folder else (filename,)
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether the clone's history is cut short (`git clone --depth`, actions/checkout's default)."""
+    answer = git(root, "rev-parse", "--is-shallow-repository").strip()
+    if answer not in ("true", "false"):
+        raise InputError(f"cannot tell whether {root} is a shallow clone (git said {answer[:60]!r})")
+    return answer == "true"
 
 
 def parse_log(text: str) -> Iterator[FileDiff]:
@@ -171,6 +192,7 @@ class ScanStats:
     added_lines: int
     scanned_lines: int
     seconds: float
+    shallow: bool  # the history stops at a grafted commit: older commits were not scanned
 
 
 def scan_repository(root: Path, exclude: frozenset[str]) -> tuple[list[Finding], ScanStats]:
@@ -183,6 +205,7 @@ def scan_repository(root: Path, exclude: frozenset[str]) -> tuple[list[Finding],
     from detect_secrets.settings import default_settings, get_settings
 
     clock = time.monotonic()
+    shallow = is_shallow(root)
     tracked = [name for name in git(root, "ls-files", "-z").split("\0") if name and name not in exclude]
     has_head = bool(git(root, "rev-list", "--all", "-n", "1").strip())
     changed = set(git(root, "diff", "HEAD", "--name-only", "-z").split("\0")) if has_head else set(tracked)
@@ -224,7 +247,9 @@ def scan_repository(root: Path, exclude: frozenset[str]) -> tuple[list[Finding],
             if (root / name).is_file() and not (root / name).is_symlink():
                 findings.extend(scanner.file(name))
     commits.update(git(root, "rev-list", "--all").split())  # merges and empty commits add no lines
-    stats = ScanStats(len(tracked), len(current), len(commits), added, scanned, time.monotonic() - clock)
+    stats = ScanStats(
+        len(tracked), len(current), len(commits), added, scanned, time.monotonic() - clock, shallow
+    )
     return findings, stats
 
 
@@ -315,6 +340,7 @@ def to_sarif(located: Sequence[Located], stats: ScanStats, baseline: Baseline | 
                     "tracked_files": stats.files,
                     "working_tree_files_read": stats.files_rescanned,
                     "commits_scanned": stats.commits,
+                    "shallow": stats.shallow,
                     "added_lines": stats.added_lines,
                     "distinct_lines_scanned": stats.scanned_lines,
                     "seconds": round(stats.seconds, 3),
@@ -337,23 +363,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from detect_secrets.__version__ import VERSION
 
     root = args.root.resolve()
+    sarif = args.sarif.resolve()  # before leaving the folder it is relative to
     os.chdir(root)  # detect-secrets reports and opens file names relative to the current folder
     try:
         baseline = None
         if args.baseline and (root / args.baseline).is_file():
-            baseline = replace(load_baseline(root / args.baseline), path=args.baseline)  # as configured
+            folder = Path(args.baseline).parent.as_posix()
+            loaded = load_baseline(root / args.baseline, "" if folder == "." else folder)
+            baseline = replace(loaded, path=args.baseline)  # as configured
         exclude = frozenset({args.baseline} if args.baseline else ())
         findings, stats = scan_repository(root, exclude)
     except InputError as exc:
         print(f"secrets_history: {exc}", file=sys.stderr)
         return 2
     located = merge(findings, baseline)
-    write_text_atomic(args.sarif, to_sarif(located, stats, baseline, str(VERSION)))
+    write_text_atomic(sarif, to_sarif(located, stats, baseline, str(VERSION)))
     unaudited = sum(not item.audited for item in located)
     print(
         f"secrets: {len(located)} potential secret(s), {unaudited} unaudited; scanned {stats.files} "
         f"tracked file(s) and {stats.commits} commit(s) ({stats.scanned_lines} distinct of "
         f"{stats.added_lines} added lines) in {stats.seconds:.1f}s"
+        + (" -- shallow clone: older history not scanned" if stats.shallow else "")
     )
     return 0
 

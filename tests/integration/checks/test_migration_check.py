@@ -12,6 +12,7 @@ from cimaturity.config import DEFAULT_DATABASE_URL
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
 from tests.unit.checks._fast_fixtures import make_context
+from tests.unit.checks._security_fixtures import git
 
 # These run the check against the real PostgreSQL server.
 pytestmark = pytest.mark.integration
@@ -119,3 +120,57 @@ def test_truncated_record_is_error(tmp_path: Path) -> None:
     ctx.artifact("migration.xml").write_text("<testsuites><testsuite name='x'><testcase name='up'")
     with pytest.raises(ArtifactError, match=r"migration\.xml"):
         MIGRATION.gate(ctx, [])
+
+
+# --- a repository root whose migrations are in a sub-project -------------------------------------
+
+ROOT = {"pyproject.toml": '[tool.cimaturity]\nsource_paths = ["x"]\n'}
+
+
+def _in_backend(files: dict[str, str]) -> dict[str, str]:
+    return {f"backend/{name}": text for name, text in files.items()}
+
+
+def test_root_names_the_sub_project_and_how_to_run_it(tmp_path: Path) -> None:
+    ctx = make_context(tmp_path, MIGRATION, {**ROOT, **_in_backend(_files('op.drop_table("b")'))})
+    git(tmp_path, "init", "-q")
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "not applicable at the repository root: Alembic migrations are in sub-project backend/ "
+        "(backend/alembic.ini); run with --project backend"
+    )
+
+
+def test_several_sub_projects_outside_git_are_all_named(tmp_path: Path) -> None:
+    files = {
+        **ROOT,
+        "backend/alembic.ini": ALEMBIC_INI,
+        "services/billing/alembic.ini": ALEMBIC_INI,
+        ".venv/lib/alembic.ini": ALEMBIC_INI,
+        "node_modules/x/alembic.ini": ALEMBIC_INI,
+        "a/b/c/alembic.ini": ALEMBIC_INI,
+    }
+    result = execute(MIGRATION, make_context(tmp_path, MIGRATION, files))
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "not applicable at the project root: Alembic migrations are in sub-projects backend/ "
+        "(backend/alembic.ini), services/billing/ (services/billing/alembic.ini); "
+        "run with --project backend or --project services/billing"
+    )
+
+
+def test_ignored_folders_do_not_count(tmp_path: Path) -> None:
+    files = {**ROOT, ".venv/lib/alembic.ini": ALEMBIC_INI, "node_modules/x/alembic.ini": ALEMBIC_INI}
+    result = execute(MIGRATION, make_context(tmp_path, MIGRATION, files))
+    assert result.reason == "not applicable: no Alembic migrations (alembic.ini not found)"
+
+
+def test_the_sub_project_runs_its_migrations(tmp_path: Path) -> None:
+    """`--project backend` inside a git repository: alembic.ini is at the project root."""
+    (tmp_path / "repo").mkdir()
+    git(tmp_path / "repo", "init", "-q")
+    ctx = make_context(tmp_path / "repo" / "backend", MIGRATION, _files('op.drop_table("b")'))
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["steps"] == 4

@@ -8,6 +8,7 @@ from pathlib import Path
 from cimaturity.checks.container import CONTAINER
 from cimaturity.model import CheckContext, Status
 from cimaturity.runner import execute
+from tests.unit.checks._security_fixtures import git
 
 from ._fast_fixtures import fake_tool, make_context, with_path_first
 
@@ -68,7 +69,10 @@ def test_sarif_from_another_tool_is_error(tmp_path: Path) -> None:
 def test_no_docker_engine_is_skipped_with_reason(tmp_path: Path) -> None:
     result = execute(CONTAINER, _context(tmp_path, engine=False))
     assert result.status is Status.SKIPPED
-    assert result.reason.startswith("no Docker engine on this machine")
+    assert result.reason == (
+        "no Docker engine on this machine to build the image of Dockerfile; "
+        "the container-scan job runs it in GitHub Actions"
+    )
     assert not (result.artifacts)
 
 
@@ -77,9 +81,9 @@ def test_no_trivy_is_skipped_never_passed(tmp_path: Path) -> None:
     ctx = CheckContext(ctx.config, ctx.artifact_dir, {**ctx.env, "PATH": str(tmp_path / "empty")})
     result = execute(CONTAINER, ctx)
     assert result.status is Status.SKIPPED
-    assert (
-        result.reason
-        == "Trivy is not installed on this machine; the container-scan job runs it in GitHub Actions"
+    assert result.reason == (
+        "Trivy is not installed on this machine to scan the image of Dockerfile; "
+        "the container-scan job runs it in GitHub Actions"
     )
 
 
@@ -88,3 +92,96 @@ def test_no_dockerfile_is_not_applicable(tmp_path: Path) -> None:
     result = execute(CONTAINER, make_context(tmp_path / "repo", CONTAINER, files))
     assert result.status is Status.SKIPPED
     assert result.reason == "not applicable: no Dockerfile (Dockerfile not found)"
+
+
+# --- a repository root whose Dockerfile is elsewhere: skipped, saying where and how to run it ----
+
+ROOT = {"pyproject.toml": '[tool.cimaturity]\nsource_paths = ["pkg"]\n', "README.md": "monorepo\n"}
+BACKEND = {
+    "backend/pyproject.toml": "[project]\nname = 'backend'\n",
+    "backend/Dockerfile": "FROM python:3.11-slim\n",
+}
+
+
+def _repo(root: Path, files: dict[str, str]) -> CheckContext:
+    ctx = make_context(root, CONTAINER, files)
+    git(root, "init", "-q")
+    return ctx
+
+
+def test_root_with_a_sub_project_dockerfile_names_it(tmp_path: Path) -> None:
+    result = execute(CONTAINER, _repo(tmp_path / "repo", {**ROOT, **BACKEND}))
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "not applicable at the repository root: the Dockerfile is in sub-project backend/ "
+        "(backend/Dockerfile); run with --project backend"
+    )
+
+
+def test_other_dockerfiles_are_named_too(tmp_path: Path) -> None:
+    files = {
+        **ROOT,
+        **BACKEND,
+        "frontend/package.json": "{}\n",
+        "frontend/Dockerfile.playwright": "FROM node\n",
+    }
+    result = execute(CONTAINER, _repo(tmp_path / "repo", files))
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "not applicable at the repository root: the Dockerfile is in sub-project backend/ "
+        "(backend/Dockerfile); run with --project backend; also found frontend/Dockerfile.playwright"
+    )
+
+
+def test_two_sub_projects(tmp_path: Path) -> None:
+    files = {
+        **ROOT,
+        **BACKEND,
+        "backend/Dockerfile.dev": "FROM python:3.11\n",
+        "services/worker/requirements.txt": "celery\n",
+        "services/worker/Dockerfile": "FROM python:3.11\n",
+    }
+    result = execute(CONTAINER, _repo(tmp_path / "repo", files))
+    assert result.reason == (
+        "not applicable at the repository root: Dockerfiles are in sub-projects backend/ "
+        "(backend/Dockerfile, backend/Dockerfile.dev), services/worker/ (services/worker/Dockerfile); "
+        "run with --project backend or --project services/worker"
+    )
+
+
+def test_dockerfiles_in_a_plain_folder_ask_for_the_setting(tmp_path: Path) -> None:
+    """`docker/production.Dockerfile` builds the root (no project files in docker/)."""
+    files = {
+        **ROOT,
+        "docker/local.Dockerfile": "FROM python:3.11\n",
+        "docker/production.Dockerfile": "FROM python:3.11\n",
+    }
+    result = execute(CONTAINER, make_context(tmp_path / "plain", CONTAINER, files))
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "not applicable at the project root: no Dockerfile (found docker/local.Dockerfile, "
+        "docker/production.Dockerfile); set dockerfile in [tool.cimaturity]"
+    )
+
+
+# `docker build` exits 3 unless run in backend/ with `-f Dockerfile` there.
+BUILDS_IN_BACKEND = """
+import os
+if sys.argv[1:2] == ["info"]:
+    print("28.2.2")
+    sys.exit(0)
+dockerfile = sys.argv[sys.argv.index("-f") + 1]
+sys.exit(0 if os.path.basename(os.getcwd()) == "backend" and os.path.isfile(dockerfile) else 3)
+"""
+
+
+def test_the_sub_project_itself_builds_its_dockerfile(tmp_path: Path) -> None:
+    """`--project backend`: the Dockerfile is at the project root; the image is built from there."""
+    _repo(tmp_path / "repo", {**ROOT, **BACKEND})
+    ctx = make_context(tmp_path / "repo" / "backend", CONTAINER, {})
+    bin_dir = tmp_path / "bin"
+    fake_tool(bin_dir, "docker", BUILDS_IN_BACKEND)
+    fake_tool(bin_dir, "trivy", TRIVY.format(rules=[], tool="Trivy"))
+    result = execute(CONTAINER, with_path_first(ctx, bin_dir))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == "Trivy: no HIGH or CRITICAL vulnerability in the image"

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from cimaturity.checks.dockerfile import DOCKERFILE, SARIF
+from cimaturity.checks.dockerfile import DOCKERFILE, SARIF, find_dockerfiles, is_dockerfile
 from cimaturity.model import CheckContext, Status
 from cimaturity.runner import execute
+from cimaturity.sarif import read_sarif
 from tests.unit.checks._fast_fixtures import fake_tool, make_context, with_path_first, without_tools
 
+# Clean: no error or warning; one note (DL3066, `USER nobody` is not a numeric id).
 CLEAN = """\
     FROM python:3.11-slim
     WORKDIR /app
@@ -71,13 +73,121 @@ def test_empty_dockerfile_fails(tmp_path: Path) -> None:
     """hadolint reports nothing on an empty file; that is not a clean Dockerfile."""
     result = execute(DOCKERFILE, project(tmp_path, "# nothing here\n"))
     assert result.status is Status.FAILED
-    assert "has no instruction" in result.reason
+    assert result.reason == "no instruction in Dockerfile (linted Dockerfile)"
 
 
 def test_no_dockerfile_is_skipped_with_reason(tmp_path: Path) -> None:
     result = execute(DOCKERFILE, project(tmp_path, None))
     assert result.status is Status.SKIPPED
-    assert result.reason.startswith("not applicable: no Dockerfile")
+    assert result.reason == "not applicable: no Dockerfile (Dockerfile not found)"
+
+
+# --- which Dockerfiles: configured, else the root's, else one or two folder levels down --------
+
+NO_KEY = {"pyproject.toml": '[tool.cimaturity]\nsource_paths = ["app"]\n'}
+WARNS = (
+    "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n"  # DL3008 warning, DL3009/DL3015 notes
+)
+FROM_LATE = "RUN echo hi\nFROM python:3.11-slim\n"  # DL3061 error
+
+
+def test_dockerfiles_in_subfolders_are_linted_in_one_call(tmp_path: Path) -> None:
+    files = {**NO_KEY, "backend/Dockerfile": WARNS, "docker/production.Dockerfile": FROM_LATE}
+    ctx = make_context(tmp_path, DOCKERFILE, files)
+    result = execute(DOCKERFILE, ctx)
+    assert result.status is Status.FAILED
+    assert result.reason == (
+        "1 error-level hadolint finding(s) in 1 of 2 Dockerfile(s) (backend/Dockerfile, "
+        "docker/production.Dockerfile), first: DL3061 docker/production.Dockerfile:1 "
+        "Invalid instruction order. Dockerfile must begin with `FROM`, `ARG` or comment."
+    )
+    assert dict(result.metrics) == {
+        "dockerfiles": 2.0,
+        "errors": 1.0,
+        "warnings": 1.0,
+        "notes": 2.0,
+        "suppressions": 0.0,
+    }
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
+    assert sorted((r.file, r.rule_id, r.level) for r in results) == [
+        ("backend/Dockerfile", "DL3008", "warning"),
+        ("backend/Dockerfile", "DL3009", "note"),
+        ("backend/Dockerfile", "DL3015", "note"),
+        ("docker/production.Dockerfile", "DL3061", "error"),
+    ]
+
+
+def test_clean_subfolder_dockerfiles_pass_naming_them(tmp_path: Path) -> None:
+    files = {**NO_KEY, "backend/Dockerfile": WARNS, "services/api/Dockerfile.prod": CLEAN}
+    result = execute(DOCKERFILE, make_context(tmp_path, DOCKERFILE, files))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == (
+        "no error-level finding in backend/Dockerfile, services/api/Dockerfile.prod (1 warning(s), 3 note(s))"
+    )
+    assert result.metrics["suppressions"] == 1
+
+
+def test_root_dockerfile_wins_over_subfolders(tmp_path: Path) -> None:
+    files = {**NO_KEY, "Dockerfile": CLEAN, "backend/Dockerfile": FROM_LATE}
+    result = execute(DOCKERFILE, make_context(tmp_path, DOCKERFILE, files))
+    assert result.status is Status.PASSED
+    assert result.reason == "no error-level finding in Dockerfile (0 warning(s), 1 note(s))"
+
+
+def test_configured_dockerfile_is_the_only_one_linted(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.cimaturity]\ndockerfile = "docker/production.Dockerfile"\n',
+        "docker/production.Dockerfile": CLEAN,
+        "docker/local.Dockerfile": FROM_LATE,
+    }
+    result = execute(DOCKERFILE, make_context(tmp_path, DOCKERFILE, files))
+    assert result.status is Status.PASSED
+    assert result.reason == "no error-level finding in docker/production.Dockerfile (0 warning(s), 1 note(s))"
+
+
+def test_configured_dockerfile_missing_is_not_replaced_by_a_search(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.cimaturity]\ndockerfile = "docker/Dockerfile.prod"\n',
+        "backend/Dockerfile": CLEAN,
+    }
+    result = execute(DOCKERFILE, make_context(tmp_path, DOCKERFILE, files))
+    assert result.status is Status.SKIPPED
+    assert result.reason == "not applicable: no Dockerfile (docker/Dockerfile.prod not found)"
+
+
+def test_search_skips_hidden_vendored_deep_and_report_folders(tmp_path: Path) -> None:
+    files = {
+        **NO_KEY,
+        ".venv/lib/Dockerfile": FROM_LATE,
+        ".git/hooks/Dockerfile": FROM_LATE,
+        "node_modules/pkg/Dockerfile": FROM_LATE,
+        "reports/artifacts/Dockerfile": FROM_LATE,
+        "a/b/c/Dockerfile": FROM_LATE,
+        "docker/Dockerfile.dockerignore": "*.pyc\n",
+    }
+    ctx = make_context(tmp_path, DOCKERFILE, files)
+    assert find_dockerfiles(tmp_path) == ("reports/artifacts/Dockerfile",)  # no reports folder given
+    result = execute(DOCKERFILE, ctx)
+    assert result.status is Status.SKIPPED
+    assert (
+        result.reason
+        == "not applicable: no Dockerfile (none at the project root or up to 2 folder levels down)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Dockerfile", True),
+        ("production.Dockerfile", True),
+        ("Dockerfile.prod", True),
+        ("Dockerfile.dockerignore", False),
+        ("dockerfile.md", False),
+        ("Dockerfiles", False),
+    ],
+)
+def test_dockerfile_names(name: str, expected: bool) -> None:
+    assert is_dockerfile(name) is expected
 
 
 def test_missing_hadolint_is_error(tmp_path: Path) -> None:

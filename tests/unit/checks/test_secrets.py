@@ -64,10 +64,10 @@ def test_uncommitted_secret_in_working_tree_is_found(tmp_path: Path) -> None:
     assert "(working tree)" in result.reason and "pkg/mod.py:1" in result.reason
 
 
-def _baseline(root: Path, audited: bool) -> None:
+def _baseline(root: Path, audited: bool, *options: str) -> None:
     """A baseline made by the real `detect-secrets scan`, then audited (or not) as a false positive."""
     scanned = subprocess.run(
-        [str(Path(context(root, SECRETS).env["PATH"].split(":")[0]) / "detect-secrets"), "scan"],
+        [str(Path(context(root, SECRETS).env["PATH"].split(":")[0]) / "detect-secrets"), "scan", *options],
         cwd=root,
         capture_output=True,
         text=True,
@@ -113,7 +113,8 @@ def test_not_a_git_repository_is_skipped(tmp_path: Path) -> None:
     root.mkdir()
     (root / "pyproject.toml").write_text('[tool.cimaturity]\nsource_paths = ["pkg"]\n')
     result = execute(SECRETS, context(root, SECRETS))
-    assert result.status is Status.SKIPPED and "git" in result.reason
+    assert result.status is Status.SKIPPED
+    assert result.reason == "not applicable: not a git repository (the secrets scan covers git history)"
 
 
 def test_truncated_sarif_is_an_artifact_error(tmp_path: Path) -> None:
@@ -160,3 +161,103 @@ def test_three_hundred_commits_scan_in_seconds(tmp_path: Path) -> None:
     assert result.status is Status.PASSED, result.reason
     assert result.metrics["commits_scanned"] == 301
     assert elapsed < 30, f"{elapsed:.1f}s for 301 commits"
+
+
+# --- a project in a subfolder of its repository (`--project backend`) -------------------------
+
+BACKEND = {
+    "backend/pyproject.toml": '[tool.cimaturity]\nsource_paths = ["app"]\n',
+    "backend/app/__init__.py": "",
+}
+
+
+def test_subfolder_project_scans_the_whole_repository(tmp_path: Path) -> None:
+    """A secret committed outside backend/, then deleted: found from `--project backend`."""
+    repo = new_repo(tmp_path / "repo", BACKEND)
+    leaked = commit(repo, {"deploy/settings.py": f'AWS_KEY = "{fake_aws_key(5)}"\n'}, "deploy settings")
+    commit(repo, {"backend/app/mod.py": "X = 1\n"}, "work", delete=("deploy/settings.py",))
+    result = execute(SECRETS, context(repo / "backend", SECRETS))
+    assert result.status is Status.FAILED, result.reason
+    assert result.reason == (
+        "1 unaudited potential secret(s) in 3 commit(s) and the working tree of the whole repository "
+        "(paths from its root; the project is backend/) (1 only in history), first: AWS Access Key "
+        f"deploy/settings.py:1 (commit {leaked[:12]}); value redacted"
+    )
+
+
+def test_baseline_in_the_project_folder_is_used_first(tmp_path: Path) -> None:
+    """Made by `detect-secrets scan --all-files` in backend/, it names `tests/fixture.py`: found
+    as `backend/tests/fixture.py` from the repository root, still audited."""
+    repo = new_repo(
+        tmp_path / "repo", {**BACKEND, "backend/tests/fixture.py": f'FAKE = "{fake_aws_key(3)}"\n'}
+    )
+    _baseline(repo / "backend", True, "--all-files")  # plain `scan` finds nothing in a subfolder
+    (repo / ".secrets.baseline").write_text('{"results": {}}')  # at the root: not the one used
+    commit(repo, {}, "baselines")
+    result = execute(SECRETS, context(repo / "backend", SECRETS))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason.endswith("(1 audited false positive(s) in backend/.secrets.baseline)")
+    assert result.metrics["suppressions_baseline"] == 1
+
+
+def test_baseline_at_the_git_root_is_the_fallback(tmp_path: Path) -> None:
+    repo = new_repo(
+        tmp_path / "repo", {**BACKEND, "backend/tests/fixture.py": f'FAKE = "{fake_aws_key(3)}"\n'}
+    )
+    _baseline(repo, audited=True)  # names backend/tests/fixture.py
+    commit(repo, {}, "baseline")
+    result = execute(SECRETS, context(repo / "backend", SECRETS))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == (
+        "no unaudited secret in 2 commit(s) and the working tree of the whole repository (paths from "
+        "its root; the project is backend/) (1 audited false positive(s) in .secrets.baseline)"
+    )
+
+
+def test_no_baseline_is_said(tmp_path: Path) -> None:
+    result = execute(SECRETS, context(new_repo(tmp_path / "p", CLEAN), SECRETS))
+    assert result.reason == "no unaudited secret in 1 commit(s) and the working tree (no .secrets.baseline)"
+
+
+# --- a shallow clone has incomplete history ----------------------------------------------------
+
+
+def _shallow_clone(tmp_path: Path, files: dict[str, str]) -> Path:
+    origin = new_repo(tmp_path / "origin", CLEAN)
+    commit(origin, {"pkg/a.py": "A = 1\n"}, "second")
+    commit(origin, files, "third")
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "clone")
+    clone = tmp_path / "clone"
+    assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+    return clone
+
+
+def test_shallow_clone_is_an_error(tmp_path: Path) -> None:
+    result = execute(SECRETS, context(_shallow_clone(tmp_path, {"pkg/b.py": "B = 2\n"}), SECRETS))
+    assert result.status is Status.ERROR
+    assert result.reason == (
+        "shallow clone: history incomplete, fetch with --unshallow / fetch-depth: 0 "
+        "(scanned only 1 commit(s) and the working tree; nothing found there)"
+    )
+
+
+def test_secret_in_a_shallow_clone_still_fails_and_says_shallow(tmp_path: Path) -> None:
+    clone = _shallow_clone(tmp_path, {"pkg/b.py": f'KEY = "{fake_aws_key(9)}"\n'})
+    result = execute(SECRETS, context(clone, SECRETS))
+    assert result.status is Status.FAILED
+    assert result.reason.endswith(
+        "; shallow clone: history incomplete, fetch with --unshallow / fetch-depth: 0"
+    )
+    assert "AWS Access Key pkg/b.py:1" in result.reason
+
+
+def test_sarif_without_shallow_flag_is_refused(tmp_path: Path) -> None:
+    ctx = context(new_repo(tmp_path / "p", CLEAN), SECRETS)
+    execute(SECRETS, ctx)
+    path = ctx.artifact(SARIF)
+    document = json.loads(path.read_text())
+    assert document["runs"][0]["properties"]["shallow"] is False
+    del document["runs"][0]["properties"]["shallow"]
+    path.write_text(json.dumps(document))
+    with pytest.raises(ArtifactError, match="no 'shallow' in run properties"):
+        SECRETS.gate(ctx, [])
