@@ -17,6 +17,8 @@ from pathlib import Path
 from cimaturity.artifacts import read_json
 from cimaturity.checks.deps import unpinned_message
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.targetenv.plan import lockfile
+from cimaturity.tools import helper_command
 
 SBOM = "sbom.cdx.json"
 LICENSES = "licenses.json"
@@ -53,16 +55,32 @@ def sbom_name(index: int) -> str:
     return SBOM if index == 0 else f"sbom-{index}.cdx.json"
 
 
+LOCKED_RUNTIME = "locked-runtime.txt"  # the lockfile's shipped pins, when no requirements file lists them
+
+
+def _lock(ctx: CheckContext) -> Path | None:
+    return None if runtime_requirements(ctx) else lockfile(ctx.root)
+
+
+def _shipped(ctx: CheckContext) -> tuple[str, ...]:
+    """What cyclonedx reads: the runtime requirements files, else the lockfile's runtime pins."""
+    if _lock(ctx) is not None:
+        return (str(ctx.artifact(LOCKED_RUNTIME)),)
+    return runtime_requirements(ctx)
+
+
 def _not_applicable(ctx: CheckContext) -> str | None:
-    if runtime_requirements(ctx) or ctx.config.declared_dependencies:
+    if runtime_requirements(ctx) or _lock(ctx) is not None or ctx.config.declared_dependencies:
         return None
     return "not applicable: no runtime requirements file (only dev/test ones, or none)"
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
-    if not runtime_requirements(ctx):
+    if not _shipped(ctx):
         raise ArtifactError(unpinned_message(ctx, "list the shipped dependencies and their licenses"))
-    commands = [
+    export = ("--project", str(ctx.root), "--out", str(ctx.artifact(LOCKED_RUNTIME)), "--runtime")
+    commands = [helper_command("export_lock", *export, env=ctx.env)] if _lock(ctx) is not None else []
+    commands += [
         Command(
             (
                 "cyclonedx-py",
@@ -78,7 +96,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
                 "--no-validate",
             )
         )
-        for index, requirements in enumerate(runtime_requirements(ctx))
+        for index, requirements in enumerate(_shipped(ctx))
     ]
     commands.append(
         Command(
@@ -229,7 +247,7 @@ def judge(
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     components: list[Component] = []
-    for index, _ in enumerate(runtime_requirements(ctx)):
+    for index, _ in enumerate(_shipped(ctx)):
         components.extend(load_sbom(ctx.artifact(sbom_name(index))))
     return judge(components, load_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses)
 

@@ -182,20 +182,21 @@ def _replace(
 
 # --- lockfile exports: pinned requirement lines -------------------------------------------------
 
-_MAIN_OR_TEST = frozenset({"main", "default", *TEST_GROUPS})
+_RUNTIME = frozenset({"main", "default"})
+_MAIN_OR_TEST = frozenset({*_RUNTIME, *TEST_GROUPS})
 
 
 def _pin(name: str, version: str, marker: str | None) -> str:
     return f"{name}=={version}" + (f" ; {marker}" if marker else "")
 
 
-def _poetry(path: Path) -> tuple[str, ...]:
+def _poetry(path: Path, wanted: frozenset[str] = _MAIN_OR_TEST) -> tuple[str, ...]:
     lines: list[str] = []
     for package in _toml(path).get("package", []):
         if not isinstance(package, dict) or "name" not in package or "version" not in package:
             raise PlanError(f"{path.name}: a [[package]] entry without name and version")
         groups = package.get("groups") or [package.get("category", "main")]
-        if not _MAIN_OR_TEST & {str(group) for group in groups}:
+        if not wanted & {str(group) for group in groups}:
             continue
         source: dict[str, Any] = package["source"] if isinstance(package.get("source"), dict) else {}
         kind = source.get("type")
@@ -212,24 +213,24 @@ def _poetry(path: Path) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _pdm(path: Path) -> tuple[str, ...]:
+def _pdm(path: Path, wanted: frozenset[str] = _MAIN_OR_TEST) -> tuple[str, ...]:
     lines: list[str] = []
     for package in _toml(path).get("package", []):
         if not isinstance(package, dict) or "name" not in package or "version" not in package:
             raise PlanError(f"{path.name}: a [[package]] entry without name and version")
         groups = {str(group) for group in package.get("groups", ["default"])}
-        if _MAIN_OR_TEST & groups:
+        if wanted & groups:
             lines.append(_pin(str(package["name"]), str(package["version"]), package.get("marker")))
     return tuple(lines)
 
 
-def _pipfile(path: Path) -> tuple[str, ...]:
+def _pipfile(path: Path, wanted: frozenset[str] = _MAIN_OR_TEST) -> tuple[str, ...]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlanError(f"{path.name}: not readable JSON ({exc})") from None
     lines: list[str] = []
-    for section in ("default", "develop"):
+    for section in ("default", "develop") if wanted != _RUNTIME else ("default",):
         entries = document.get(section, {}) if isinstance(document, dict) else {}
         for name, entry in entries.items() if isinstance(entries, dict) else ():
             if not isinstance(entry, dict):
@@ -242,7 +243,7 @@ def _pipfile(path: Path) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _pylock(path: Path) -> tuple[str, ...]:
+def _pylock(path: Path, wanted: frozenset[str] = _MAIN_OR_TEST) -> tuple[str, ...]:
     lines: list[str] = []
     for package in _toml(path).get("packages", []):
         if isinstance(package, dict) and "name" in package and "version" in package:
@@ -298,9 +299,10 @@ def lockfile(project: Path) -> Path | None:
     return next((project / name for name, _reader, _source in _LOCKFILES if (project / name).is_file()), None)
 
 
-def locked_requirements(lock: Path) -> tuple[str, ...]:
-    """Pinned requirement lines of a poetry, pdm, Pipfile or pylock lockfile."""
+def locked_requirements(lock: Path, *, runtime: bool = False) -> tuple[str, ...]:
+    """Pinned requirement lines of a poetry, pdm, Pipfile or pylock lockfile (with `runtime`, only
+    what the project ships: its main/default group)."""
     for name, reader, _source in _LOCKFILES:
         if lock.name == name:
-            return reader(lock)
+            return reader(lock, _RUNTIME if runtime else _MAIN_OR_TEST)
     raise PlanError(f"{lock.name}: not a lockfile this reader knows")

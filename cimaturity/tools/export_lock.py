@@ -23,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cimaturity.tools.export_lock", description=__doc__)
     parser.add_argument("--project", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True, help="requirements file to write")
+    parser.add_argument(
+        "--runtime", action="store_true", help="only what the project ships (no dev/test groups)"
+    )
     args = parser.parse_args(argv)
     project = args.project.resolve()
     lock = lockfile(project)
@@ -41,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         argv_uv = [uv, "export", "--frozen", "--no-hashes", "--no-emit-project", "--project", str(project)]
         argv_uv += ["--format", "requirements-txt", "-o", str(args.out)]
+        argv_uv += ["--no-default-groups"] if args.runtime else []
         done = subprocess.run(
             argv_uv, capture_output=True, text=True, check=False, env={**os.environ, "UV_NO_PROGRESS": "1"}
         )
@@ -52,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     else:
         try:
-            lines = locked_requirements(lock)
+            lines = locked_requirements(lock, runtime=args.runtime)
         except PlanError as exc:
             print(f"export_lock: {exc}", file=sys.stderr)
             return 2

@@ -139,3 +139,27 @@ def test_unpinned_pyproject_dependencies_are_an_error_not_a_skip(tmp_path: Path)
     result = execute(SBOM_CHECK, context(root, SBOM_CHECK))
     assert result.status is Status.ERROR
     assert "cannot list the shipped dependencies and their licenses: 1 dependenc(ies)" in result.reason
+
+
+def test_a_lockfile_supplies_the_shipped_dependencies_and_only_its_runtime_group(tmp_path: Path) -> None:
+    """No requirements file: the poetry.lock's main group is what ships; its dev group is not."""
+    site = fake_site(
+        tmp_path / "site",
+        {
+            "fake-gpl": ("GPL-3.0-or-later", "GNU General Public License v3 (GPLv3)"),
+            "fake-gpl-tool": ("GPL-3.0", "GNU General Public License v3 (GPLv3)"),
+        },
+    )
+    lock = (
+        'version = "2.0"\n'
+        '[[package]]\nname = "fake-gpl"\nversion = "1.0"\ngroups = ["main"]\n'
+        '[[package]]\nname = "fake-gpl-tool"\nversion = "1.0"\ngroups = ["dev"]\n'
+    )
+    pyproject = '[project]\nname = "demo"\ndependencies = ["fake-gpl"]\n'
+    root = new_repo(tmp_path / "p", {"poetry.lock": lock}, pyproject=pyproject)
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH", "")]))}
+    result = execute(SBOM_CHECK, context(root, SBOM_CHECK, env))
+    assert result.status is Status.FAILED, result.reason
+    assert "fake-gpl" in result.reason and "fake-gpl-tool" not in result.reason.split(";")[0]
+    assert result.metrics["runtime_packages"] == 1
+    assert (root / "poetry.lock").read_text() == lock
