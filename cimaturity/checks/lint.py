@@ -155,9 +155,16 @@ def _artifacts(ctx: CheckContext) -> tuple[str, ...]:
 
 
 def _described(tools: ProjectTools, names: Sequence[str]) -> str:
-    if not tools.linters:
-        return "ruff defaults (no linter configured)"
-    return ", ".join(f"{name} ({tools.configured[name]})" for name in names)
+    """Which tools judged, by whose settings; a configured linter this check cannot run is named."""
+    ran = ", ".join(
+        f"{name} ({tools.configured[name]})"
+        if name in tools.configured
+        else f"{name} defaults (no linter configured)"
+        for name in names
+    )
+    # pylint needs the project's imports resolved in its environment: not run here, and said so.
+    unrun = [name for name in tools.linters if name not in LINTERS]
+    return ran + "".join(f"; {name} ({tools.configured[name]}) is configured but not run" for name in unrun)
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:

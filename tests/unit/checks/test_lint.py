@@ -120,3 +120,15 @@ def test_sarif_from_another_tool_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ArtifactError, match="Bandit"):
         LINT.gate(ctx, [])
+
+
+def test_a_configured_linter_this_check_cannot_run_is_named_not_hidden(tmp_path: Path) -> None:
+    """Only pylint configured: ruff's defaults judge, and the reason says pylint was not run."""
+    ctx = make_project(tmp_path, "x = 1\n", config="")
+    (tmp_path / ".pylintrc").write_text("[MAIN]\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == (
+        "no violations, formatting clean: ruff defaults (no linter configured); pylint (.pylintrc) is "
+        "configured but not run; no formatter configured, formatting not checked"
+    )
