@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from cimaturity.layout import layout_of
+from cimaturity.model import ArtifactError
 
 LINTERS = ("ruff", "flake8", "pylint")
 _FROZEN = re.compile(r"rev:\s*['\"]?([0-9a-f]{40})['\"]?\s*#\s*frozen:\s*(\S+)")
@@ -92,8 +93,15 @@ def _read_ini(path: Path) -> configparser.ConfigParser:
     return parser
 
 
+class UnreadableConfigError(ArtifactError):
+    """A tool configuration the checks must follow cannot be read; one line naming the file.
+
+    An ArtifactError, so a check that needed it ends as `error` with that line: without the
+    project's settings no verdict on its tools is honest."""
+
+
 def _hooks(root: Path) -> dict[str, Hook]:
-    """pre-commit hooks at the project folder, else at the git root."""
+    """pre-commit hooks at the project folder, else at the git root. Raises UnreadableConfigError."""
     for folder in dict.fromkeys((root, layout_of(root).repo)):
         path = folder / ".pre-commit-config.yaml"
         if not path.is_file():
@@ -101,8 +109,9 @@ def _hooks(root: Path) -> dict[str, Hook]:
         try:
             text = path.read_text(encoding="utf-8")
             document = yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UnreadableConfigError(f"{path.name}: not readable ({first})") from None
         # `pre-commit autoupdate --freeze` pins a sha and keeps the version in a comment.
         frozen = dict(_FROZEN.findall(text))
         found: dict[str, Hook] = {}

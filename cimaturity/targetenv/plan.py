@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.layout import layout_of
-from cimaturity.projectconf import project_tools
+from cimaturity.projectconf import UnreadableConfigError, project_tools
 
 # Dependency groups / extras a test run needs, by the names projects give them.
 TEST_GROUPS = ("test", "tests", "testing", "dev")
@@ -123,7 +123,10 @@ def make_plan(project: Path) -> InstallPlan:
     poetry = pyproject.get("tool", {}).get("poetry", {}) if isinstance(pyproject.get("tool"), dict) else {}
     if isinstance(poetry, dict) and poetry:
         packaged = packaged and poetry.get("package-mode", True) is not False
-    mypy_hook = project_tools(project).hooks.get("mypy")
+    try:
+        mypy_hook = project_tools(project).hooks.get("mypy")
+    except UnreadableConfigError as exc:
+        raise PlanError(str(exc)) from None
     hook_deps = mypy_hook.additional_dependencies if mypy_hook is not None else ()
     base = InstallPlan((), (), requires_python, pin, typecheck_requirements=hook_deps)
     precommit = project / ".pre-commit-config.yaml" if hook_deps else None

@@ -132,3 +132,11 @@ def test_a_configured_linter_this_check_cannot_run_is_named_not_hidden(tmp_path:
         "no violations, formatting clean: ruff defaults (no linter configured); pylint (.pylintrc) is "
         "configured but not run; no formatter configured, formatting not checked"
     )
+
+
+def test_an_unreadable_pre_commit_config_is_an_error_not_ruff_defaults(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = 1\n", config="")
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: [\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.ERROR
+    assert result.reason.startswith(".pre-commit-config.yaml: not readable (")
