@@ -2,7 +2,7 @@
 
 Workflows live at the git root (GitHub reads no other), so a project in a subfolder is judged by its
 repository's workflows; paths in evidence are relative to that root. Each step also carries what it
-reaches one hop away (a tox env, a pre-commit hook, a script: see ci_follow.py).
+reaches one hop away (a tox env, a pre-commit hook, a script: see the ci_follow package).
 
 Nothing here judges; the rules do. An unreadable workflow file is recorded in `problems` so the
 workflow-based rules answer "no evidence" instead of raising.
