@@ -95,12 +95,20 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     report = read_junit(ctx.artifact(JUNIT))
     if report.tests == 0:
         raise ArtifactError(f"schemathesis tested nothing: {JUNIT} records no operation")
+    if report.tests == report.skipped:
+        raise ArtifactError(
+            f"schemathesis tested nothing: all {report.tests} operation(s) in {JUNIT} were skipped"
+        )
     if fuzz.exit_code == 0 and report.broken:
         raise ArtifactError(f"schemathesis exited 0 but {JUNIT} records {len(report.broken)} failure(s)")
     if fuzz.exit_code == 1 and not report.broken:
         raise ArtifactError(f"schemathesis exited 1 but {JUNIT} records no failure; see log.txt")
     generated = _GENERATED.search(fuzz.output)
-    metrics = {"operations": float(report.tests), "failures": float(len(report.broken))}
+    metrics = {
+        "operations": float(report.tests - report.skipped),
+        "skipped_operations": float(report.skipped),
+        "failures": float(len(report.broken)),
+    }
     if generated:
         metrics["test_cases"] = float(generated.group(1))
     if report.broken:

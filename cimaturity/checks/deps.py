@@ -197,6 +197,9 @@ def judge(ctx: CheckContext, summary: DepsSummary, outcomes: Sequence[CommandOut
             f"in {first_skip.requirements}: {first_skip.reason}; {safety}",
             **metrics,
         )
+    if metrics["audited_dependencies"] == 0:
+        names = ", ".join(f.requirements for f in summary.files)
+        return Verdict.error(f"no dependency to audit in {names}: nothing was checked; {safety}", **metrics)
     if summary.safety.status == "error":
         return Verdict.error(f"pip-audit clean, but {safety}", **metrics)
     if summary.safety.vulnerabilities:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cimaturity.checks.suppressions import python_files
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.sarif import SarifResult, read_sarif_log
 
@@ -89,11 +90,18 @@ def _notifications(invocation: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     run = load_bandit(ctx.artifact(SARIF))
+    scanned = sum(1 for _ in python_files(ctx.root, _paths(ctx)))
+    if scanned == 0:
+        # bandit exits 0 over folders without Python: a clean report of nothing is no evidence.
+        return Verdict.error(
+            f"no Python file in the source paths ({', '.join(_paths(ctx))}): nothing was scanned"
+        )
     blocking = [result for result in run.results if at_or_above(severity(result))]
     metrics = {
         "findings": float(len(run.results)),
         "blocking_findings": float(len(blocking)),
         "skipped_files": float(len(run.skipped)),
+        "files_scanned": float(scanned),
         "suppressions_nosec": float(run.nosec),
         **{
             f"severity_{level.lower()}": float(sum(severity(r) == level for r in run.results))
@@ -113,7 +121,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
             **metrics,
         )
     return Verdict.passed(
-        f"no finding at {GATE_SEVERITY}+ in {len(_paths(ctx))} path(s) "
+        f"no finding at {GATE_SEVERITY}+ in {scanned} file(s) of {len(_paths(ctx))} path(s) "
         f"({len(run.results)} below {GATE_SEVERITY}, {run.nosec} hidden by # nosec)",
         **metrics,
     )

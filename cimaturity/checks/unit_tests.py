@@ -131,6 +131,11 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         problems.append(f"{measured} < {needed}")
     if problems:
         return Verdict.failed("; ".join(problems), **metrics)
+    if ran == 0:
+        # Every test skipped: nothing was checked, whatever coverage the imports earned.
+        return Verdict.error(
+            f"every one of {junit.tests} test(s) was skipped: nothing was checked", **metrics
+        )
     skipped = f" ({junit.skipped} skipped)" if junit.skipped else ""
     return Verdict.passed(f"{ran} tests passed{skipped}; {measured} >= {needed}", **metrics)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cimaturity.checks.contract import CONTRACT, SPEC
+from cimaturity.checks.contract import CONTRACT, JUNIT, SPEC
 from cimaturity.model import ArtifactError, CheckContext, Command, CommandOutcome, Status
 from cimaturity.runner import execute
 from tests.unit.checks._fast_fixtures import make_context
@@ -130,3 +130,19 @@ def test_empty_report_is_error_not_pass(tmp_path: Path) -> None:
     ]
     with pytest.raises(ArtifactError, match="schemathesis tested nothing"):
         CONTRACT.gate(ctx, outcomes)
+
+
+def test_every_operation_skipped_is_no_evidence_not_a_pass(tmp_path: Path) -> None:
+    """A JUnit file whose every operation was skipped tested nothing: the gate refuses it."""
+    ctx = _project(tmp_path, CONFORMING)
+    ctx.artifact_dir.mkdir(parents=True)
+    cases = "".join(
+        f'<testcase name="GET /x{i}"><skipped message="unsupported"/></testcase>' for i in range(2)
+    )
+    ctx.artifact(JUNIT).write_text(
+        f'<testsuites><testsuite name="schemathesis" tests="2">{cases}</testsuite></testsuites>'
+    )
+    validator = CommandOutcome(Command(("openapi-spec-validator", SPEC)), 0, 0.1, f"{SPEC}: OK\n")
+    fuzz = CommandOutcome(Command(("schemathesis", "run")), 0, 1.0, "2 generated\n")
+    with pytest.raises(ArtifactError, match="all 2 operation"):
+        CONTRACT.gate(ctx, [validator, fuzz])

@@ -147,3 +147,12 @@ def test_a_poetry_lock_is_exported_and_audited_without_touching_it(tmp_path: Pat
     assert (root / "poetry.lock").read_text() == lock
     exported = (root / "reports" / "artifacts" / "deps" / "locked-requirements.txt").read_text()
     assert exported.splitlines() == ["idna==3.7", "requests==2.32.3"]
+
+
+def test_a_requirements_file_with_nothing_to_audit_is_an_error(tmp_path: Path) -> None:
+    """Only a comment: pip-audit says "no known vulnerabilities" about zero dependencies."""
+    root = _repo(tmp_path, "# pinned later\n")
+    with osv_server() as server:
+        result = execute(DEPS, context(root, DEPS, {"CIMATURITY_OSV_URL": server.url}))
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("no dependency to audit in requirements.txt: nothing was checked")

@@ -25,11 +25,20 @@ def run(command: str) -> int:
 """
 
 
+def test_source_paths_without_python_are_an_error_not_a_pass(tmp_path: Path) -> None:
+    """bandit reports "no issues" over a folder of shell scripts: that scanned nothing."""
+    root = new_repo(tmp_path / "p", {"pkg/run.sh": "echo hi\n"})
+    result = execute(SAST, context(root, SAST))
+    assert result.status is Status.ERROR
+    assert result.reason == "no Python file in the source paths (pkg): nothing was scanned"
+
+
 def test_clean_source_passes(tmp_path: Path) -> None:
     root = new_repo(tmp_path / "p", {"pkg/__init__.py": "", "pkg/mod.py": CLEAN})
     result = execute(SAST, context(root, SAST))
     assert result.status is Status.PASSED, result.reason
     assert result.metrics["blocking_findings"] == 0
+    assert result.metrics["files_scanned"] == 2
     assert result.tool_version is not None and "bandit" in result.tool_version
 
 

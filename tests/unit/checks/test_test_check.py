@@ -193,6 +193,16 @@ def test_fake_evidence_sanity_passes(tmp_path: Path) -> None:
     assert status is Status.PASSED, reason
 
 
+def test_every_test_skipped_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    """41 skipped, none run: the coverage of the imports alone must not read as a passing suite."""
+    skipped = "".join(
+        f'<testcase classname="t" name="s{i}"><skipped message="later"/></testcase>' for i in range(41)
+    )
+    junit = f'<testsuites><testsuite name="pytest" tests="41" skipped="41">{skipped}</testsuite></testsuites>'
+    status, reason = fake_run(tmp_path, junit, GOOD_COVERAGE)
+    assert (status, reason) == (Status.ERROR, "every one of 41 test(s) was skipped: nothing was checked")
+
+
 @pytest.mark.parametrize(
     ("junit", "coverage", "expected"),
     [
