@@ -29,6 +29,8 @@ import psycopg
 from junitparser import Failure, JUnitXml, TestCase, TestSuite
 from psycopg import sql
 
+from cimaturity.proc import first_error_line
+
 STEP_TIMEOUT_S = 300
 _REVISION = re.compile(r"^([0-9a-zA-Z_]+)(?: \(head\))?", re.MULTILINE)
 
@@ -80,6 +82,10 @@ def _revisions(output: str) -> set[str]:
     return {match.group(1) for match in _REVISION.finditer(output)}
 
 
+class AlembicUnusableError(Exception):
+    """Alembic could not run at all, or was killed: no evidence about the migrations."""
+
+
 def run_cycle(ini: str, database_url: str, python: str = sys.executable) -> list[StepResult]:
     """The four steps, stopping at the first failure (later ones would only repeat it)."""
     steps = [
@@ -89,12 +95,19 @@ def run_cycle(ini: str, database_url: str, python: str = sys.executable) -> list
         ("upgrade head again (idempotent)", ["upgrade", "head"], True),
     ]
     heads = _alembic(["heads"], ini, database_url, python)
+    if heads.returncode != 0:
+        # Alembic itself cannot run (not installed, broken env.py): no migration was tried.
+        raise AlembicUnusableError(
+            f"alembic heads exited {heads.returncode}: {first_error_line(heads.stderr or heads.stdout)}"
+        )
     wanted = _revisions(heads.stdout)
     results: list[StepResult] = []
     for name, args, at_head in steps:
         started = time.monotonic()
         done = _alembic(args, ini, database_url, python)
         problem = None
+        if done.returncode < 0:
+            raise AlembicUnusableError(f"alembic {' '.join(args)} was killed by signal {-done.returncode}")
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
             problem = f"alembic {' '.join(args)} exited {done.returncode}: " + " | ".join(tail)
@@ -142,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except subprocess.TimeoutExpired as exc:
         print(f"migration_cycle: {' '.join(map(str, exc.cmd))} timed out", file=sys.stderr)
+        return 2
+    except AlembicUnusableError as exc:
+        print(f"migration_cycle: error: {exc}", file=sys.stderr)
         return 2
     write_junit(args.junit, results)
     failed = [r for r in results if r.problem]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import venv
 from pathlib import Path
 
 import psycopg
@@ -11,6 +13,7 @@ from cimaturity.checks.migration import MIGRATION
 from cimaturity.config import DEFAULT_DATABASE_URL
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
+from cimaturity.targetenv import probe
 from tests.unit.checks._fast_fixtures import make_context
 from tests.unit.checks._security_fixtures import git
 
@@ -174,3 +177,18 @@ def test_the_sub_project_runs_its_migrations(tmp_path: Path) -> None:
     result = execute(MIGRATION, ctx)
     assert result.status is Status.PASSED, result.reason
     assert result.metrics["steps"] == 4
+
+
+def test_alembic_missing_from_the_projects_environment_is_an_error_not_a_failure(tmp_path: Path) -> None:
+    """No migration was tried: that is no evidence about them, not a failed migration."""
+    before = _leftover_databases()
+    venv.create(tmp_path / "bare", with_pip=False)
+    bare = probe(tmp_path / "bare" / "bin" / "python", "a bare virtualenv")
+    ctx = dataclasses.replace(
+        make_context(tmp_path / "p", MIGRATION, _files('op.drop_table("b")')), target=bare
+    )
+    result = execute(MIGRATION, ctx)
+    assert result.status is Status.ERROR
+    assert "migration_cycle: error: alembic heads exited 1" in result.reason
+    assert "No module named alembic" in result.reason
+    assert _leftover_databases() == before
