@@ -32,7 +32,7 @@ from typing import Any
 from cimaturity.atomic import write_text_atomic
 
 COMMIT_MARK = "\x00commit "
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(r"^@@+ (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @@+")
 WORKING_TREE = "working tree"
 
 
@@ -121,17 +121,23 @@ def is_shallow(root: Path) -> bool:
 
 
 def parse_log(text: str) -> Iterator[FileDiff]:
-    """Added lines per (commit, file) from `git log -p -U0` output with COMMIT_MARK headers."""
+    """Added lines per (commit, file) from `git log -p --cc -U0` output with COMMIT_MARK headers.
+
+    A merge's combined diff (`diff --cc`, `@@@` hunks, one prefix column per parent) yields the
+    lines new to every parent: those a conflict resolution wrote, which no other commit added.
+    """
     commit = ""
     path: str | None = None
     added: list[tuple[int, str]] = []
     in_hunk = False
     next_line = 0
+    parents = 1  # prefix columns per line: 1 in a plain diff, one per parent in a combined one
     for raw in text.split("\n"):
-        if raw.startswith(COMMIT_MARK) or raw.startswith("diff --git "):
+        if raw.startswith((COMMIT_MARK, "diff --git ", "diff --cc ", "diff --combined ")):
             if path is not None and added:
                 yield FileDiff(commit, path, tuple(added))
             path, added, in_hunk = None, [], False
+            parents = 1
             if raw.startswith(COMMIT_MARK):
                 commit = raw[len(COMMIT_MARK) :].strip()
             continue
@@ -142,12 +148,15 @@ def parse_log(text: str) -> Iterator[FileDiff]:
             elif raw.startswith("@@"):
                 in_hunk = True
         if raw.startswith("@@"):
+            parents = max(1, len(raw) - len(raw.lstrip("@")) - 1)
             match = _HUNK.match(raw)
             next_line = int(match.group(1)) if match else 0
             continue
-        if in_hunk and raw.startswith("+"):
-            added.append((next_line, raw[1:]))
+        if in_hunk and raw[:parents] == "+" * parents:
+            added.append((next_line, raw[parents:]))
             next_line += 1
+        elif in_hunk and "+" in raw[:parents] and "-" not in raw[:parents]:
+            next_line += 1  # in the result but taken from a parent: scanned in that parent's commit
     if path is not None and added:
         yield FileDiff(commit, path, tuple(added))
 
@@ -215,6 +224,7 @@ def scan_repository(root: Path, exclude: frozenset[str]) -> tuple[list[Finding],
         "--all",
         "--reverse",
         "-p",
+        "--cc",  # merges too: a conflict resolution can add lines no parent had
         "-U0",
         "--no-color",
         "--no-ext-diff",

@@ -261,3 +261,22 @@ def test_sarif_without_shallow_flag_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     with pytest.raises(ArtifactError, match="no 'shallow' in run properties"):
         SECRETS.gate(ctx, [])
+
+
+def test_a_secret_written_while_resolving_a_merge_conflict_is_found(tmp_path: Path) -> None:
+    """`git log -p` shows merges without a diff: only the combined diff (`--cc`) holds that line."""
+    key = fake_aws_key(11)
+    root = new_repo(tmp_path / "p", {**CLEAN, "pkg/conf.py": "A = 1\n"})
+    git(root, "checkout", "-q", "-b", "feature")
+    commit(root, {"pkg/conf.py": "A = 2\n"}, "feature")
+    git(root, "checkout", "-q", "main")
+    commit(root, {"pkg/conf.py": "A = 3\n"}, "main")
+    with pytest.raises(subprocess.CalledProcessError):
+        git(root, "merge", "-q", "feature")  # conflicts on pkg/conf.py
+    merged = commit(root, {"pkg/conf.py": f'A = 4\nAWS_KEY = "{key}"\n'}, "merge feature")
+    result = execute(SECRETS, context(root, SECRETS))
+    assert result.status is Status.FAILED, result.reason
+    assert "AWS Access Key" in result.reason and "pkg/conf.py:2" in result.reason
+    sarif = json.loads(context(root, SECRETS).artifact(SARIF).read_text())
+    commits = {finding["properties"]["commit"] for finding in sarif["runs"][0]["results"]}
+    assert merged in commits
