@@ -2,7 +2,8 @@
 
 Workflows live at the git root (GitHub reads no other), so a project in a subfolder is judged by its
 repository's workflows; paths in evidence are relative to that root. Each step also carries what it
-reaches one hop away (a tox env, a pre-commit hook, a script: see the ci_follow package).
+reaches one hop away (a tox env, a pre-commit hook, a script, and the scripts that script calls:
+see the ci_follow package).
 
 Nothing here judges; the rules do. An unreadable workflow file is recorded in `problems` so the
 workflow-based rules answer "no evidence" instead of raising.
@@ -42,14 +43,14 @@ class Step:
     id: str | None = None
     condition: str | None = None  # the step's `if:`
     working_directory: str = ""  # repository-relative, from the step or the job/workflow defaults
-    reached: tuple[Reached, ...] = ()  # commands one hop away: tox env, hook, target, script line
+    reached: tuple[Reached, ...] = ()  # tox env, hook, target, script line (through called scripts)
     reraised_by: int | None = None  # line of a later step failing the job when this one failed
 
     @property
     def text(self) -> str:
         """Everything a pattern may match: the action, its inputs, the shell commands and the
-        commands reached one hop away, but not install lines (`pip install mypy` installs a tool;
-        it does not run it)."""
+        commands reached (one hop; scripts through the scripts they call), but not install lines
+        (`pip install mypy` installs a tool; it does not run it)."""
         inputs = " ".join(f"{key}={value}" for key, value in self.with_.items())
         commands = "\n".join(line for line in (self.run or "").splitlines() if not is_install(line))
         name = "" if is_install(self.name) else self.name

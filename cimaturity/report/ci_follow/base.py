@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 from .files import ProjectFiles, Unparseable
-from .model import Reached, StepCall, classify, is_install
+from .model import Hop, Reached, StepCall, classify, is_install
 from .shell import program
 
 T = TypeVar("T")
@@ -41,10 +41,10 @@ class Run:
     problems: list[str] = field(default_factory=list)
     reached: list[Reached] = field(default_factory=list)
 
-    def add(self, file: str, line: int | None, context: str, command: str) -> None:
+    def add(self, file: str, line: int | None, context: str, command: str, via: tuple[Hop, ...] = ()) -> None:
         command = " ".join(command.split())
         if command and not is_install(command):
-            self.reached.append(Reached(file, line, context, command, classify(command)))
+            self.reached.append(Reached(file, line, context, command, classify(command), via))
 
     def dispatch(self, words: list[str], cwd: str, depth: int = 0) -> None:
         """Hand `words` to the first follower that handles it; nothing when none does."""

@@ -31,7 +31,8 @@ FOLLOWERS: tuple[Follower, ...] = (
 
 
 def follow_step(repo: Path, call: StepCall) -> Followed:
-    """The commands `call` reaches one hop away, relative to the repository root `repo`."""
+    """The commands `call` reaches (one hop; scripts into the scripts they call), relative to
+    the repository root `repo`."""
     return CiFollower(repo).follow(call)
 
 

@@ -66,19 +66,37 @@ def classify(command: str) -> tuple[Kind, ...]:
     return tuple(kind for kind, pattern in _KINDS if pattern.search(command))
 
 
+def _place(file: str, line: int | None) -> str:
+    return f"{file}:{line}" if line else file
+
+
+@dataclass(frozen=True)
+class Hop:
+    """A script line that runs another script: one link of a `Reached.via` chain."""
+
+    file: str  # repository-relative, posix
+    line: int | None
+    command: str
+
+    def __str__(self) -> str:
+        return f"{_place(self.file, self.line)} {self.command}"
+
+
 @dataclass(frozen=True)
 class Reached:
-    """One command a step reaches, and where it is written."""
+    """One command a step reaches, where it is written, and the script lines that led there."""
 
     file: str  # repository-relative, posix
     line: int | None
     context: str  # "[tool.tox.env.typing]", "hook", "lint:", "session test:"; "" for a script line
     command: str
     kinds: tuple[Kind, ...]
+    via: tuple[Hop, ...] = ()  # a script called by a script: the calling lines, outermost first
 
     def __str__(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else self.file
-        return " ".join(part for part in (place, self.context, self.command) if part)
+        """`backend/scripts/tests-start.sh:7 bash scripts/test.sh → backend/scripts/test.sh:6 pytest`"""
+        own = " ".join(part for part in (_place(self.file, self.line), self.context, self.command) if part)
+        return " → ".join((*(str(hop) for hop in self.via), own))
 
 
 @dataclass(frozen=True)

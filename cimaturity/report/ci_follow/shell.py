@@ -81,8 +81,8 @@ def simple_commands(text: str) -> list[list[str]]:
 
 
 def program(word: str) -> str:
-    """The program a command's first word names: `.venv/bin/Tox` -> `tox`."""
-    return PurePosixPath(word).name.lower()
+    """The program a command's first word names: `.venv/bin/Tox` -> `tox`; `.` (source) is `.`."""
+    return PurePosixPath(word).name.lower() or word
 
 
 def join(*parts: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cimaturity.report.ci_follow import Followed, Kind, StepCall, classify, follow_step
+from cimaturity.report.ci_follow import Followed, Hop, Kind, StepCall, classify, follow_step
 from cimaturity.report.rubric import RuleUse, load_rubric
 from cimaturity.report.rules import RULES, RuleOutcome, RuleStatus
 
@@ -262,7 +262,7 @@ def test_make_and_just_targets(tmp_path: Path) -> None:
     assert _lines(_follow(root, "just test -x")) == ["justfile:9 test: pytest {{args}}"]
 
 
-def test_script_one_hop_in_the_working_directory(tmp_path: Path) -> None:
+def test_script_in_the_working_directory(tmp_path: Path) -> None:
     root = write(
         tmp_path,
         {
@@ -277,7 +277,8 @@ def test_script_one_hop_in_the_working_directory(tmp_path: Path) -> None:
     assert _lines(followed) == [
         "backend/scripts/test.sh:4 coverage run -m pytest tests/",
         "backend/scripts/test.sh:5 coverage report --fail-under=90",
-        "backend/scripts/test.sh:6 bash scripts/more.sh",  # listed, not followed: one hop
+        "backend/scripts/test.sh:6 bash scripts/more.sh",  # listed, and followed (below)
+        "backend/scripts/test.sh:6 bash scripts/more.sh → backend/scripts/more.sh:1 pytest tests/slow",
     ]
     assert followed.reached[0].kinds == (Kind.TESTS,)
     assert followed.reached[1].kinds == (Kind.COVERAGE_GATE,)
@@ -285,6 +286,92 @@ def test_script_one_hop_in_the_working_directory(tmp_path: Path) -> None:
         "backend/scripts"
     )
     assert _follow(root, "bash ../outside.sh").reached == ()  # never leaves the repository
+
+
+def test_a_script_calling_scripts_is_followed_and_cited_as_a_chain(tmp_path: Path) -> None:
+    # full-stack-fastapi-template's shape: the step runs tests-start.sh, which runs test.sh
+    root = write(
+        tmp_path,
+        {
+            "backend/scripts/tests-start.sh": "#! /usr/bin/env bash\nset -e\nset -x\n\n"
+            'python app/tests_pre_start.py\n\nbash scripts/test.sh "$@"\n',
+            "backend/scripts/test.sh": "#!/usr/bin/env bash\n\nset -e\n"
+            "FASTAPI_ENV=development coverage run -m pytest tests/\ncoverage report\n",
+        },
+    )
+    followed = _follow(
+        root,
+        'uv run bash scripts/tests-start.sh "Coverage for ${{ github.sha }}"',
+        working_directory="backend",
+    )
+    assert _lines(followed) == [
+        "backend/scripts/tests-start.sh:5 python app/tests_pre_start.py",
+        'backend/scripts/tests-start.sh:7 bash scripts/test.sh "$@"',
+        'backend/scripts/tests-start.sh:7 bash scripts/test.sh "$@" → '
+        "backend/scripts/test.sh:4 FASTAPI_ENV=development coverage run -m pytest tests/",
+        'backend/scripts/tests-start.sh:7 bash scripts/test.sh "$@" → '
+        "backend/scripts/test.sh:5 coverage report",
+    ]
+    tests = followed.reached[2]
+    assert (tests.file, tests.line, tests.kinds) == ("backend/scripts/test.sh", 4, (Kind.TESTS,))
+    assert tests.via == (Hop("backend/scripts/tests-start.sh", 7, 'bash scripts/test.sh "$@"'),)
+    assert followed.problems == ()
+
+
+def test_script_chains_stop_three_scripts_deep_and_at_a_cycle(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "ci/a.sh": "bash ci/b.sh\n",
+            "ci/b.sh": "echo b && sh ./c.sh\n",  # beside the calling script, not in the step's folder
+            "ci/c.sh": "source ci/d.sh\n",
+            "ci/d.sh": "pytest\n",  # a fourth script: not followed
+            "loop/one.sh": "ruff check .\n. loop/two.sh\n",
+            "loop/two.sh": "mypy src\n./loop/one.sh\n",
+            "ci/make.sh": "make lint\n",
+            "Makefile": MAKEFILE,
+        },
+    )
+    deep = _follow(root, "bash ci/a.sh")
+    assert _lines(deep) == [
+        "ci/a.sh:1 bash ci/b.sh",
+        "ci/a.sh:1 bash ci/b.sh → ci/b.sh:1 echo b && sh ./c.sh",
+        "ci/a.sh:1 bash ci/b.sh → ci/b.sh:1 echo b && sh ./c.sh → ci/c.sh:1 source ci/d.sh",
+    ]
+    assert [len(item.via) for item in deep.reached] == [0, 1, 2]
+    loop = _follow(root, "./loop/one.sh")  # one.sh -> two.sh -> one.sh: each file once
+    assert _lines(loop) == [
+        "loop/one.sh:1 ruff check .",
+        "loop/one.sh:2 . loop/two.sh",
+        "loop/one.sh:2 . loop/two.sh → loop/two.sh:1 mypy src",
+        "loop/one.sh:2 . loop/two.sh → loop/two.sh:2 ./loop/one.sh",
+    ]
+    assert loop.problems == ()
+    # scripts call scripts only: make (tox, nox, ...) in a script is listed, not followed
+    assert _lines(_follow(root, "bash ci/make.sh")) == ["ci/make.sh:1 make lint"]
+
+
+def test_a_missing_called_script_is_a_problem(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "backend/scripts/ci.sh": "bash scripts/gone.sh\nsource .venv/bin/activate\npytest\n",
+            "backend/scripts/activate.sh": "bash ../../../outside.sh\n",
+        },
+    )
+    followed = _follow(root, "bash scripts/ci.sh", working_directory="backend")
+    assert _lines(followed) == [
+        "backend/scripts/ci.sh:1 bash scripts/gone.sh",
+        "backend/scripts/ci.sh:2 source .venv/bin/activate",  # made at run time: not a problem
+        "backend/scripts/ci.sh:3 pytest",
+    ]
+    assert followed.problems == (
+        "backend/scripts/ci.sh:1: script scripts/gone.sh not found "
+        "(backend/scripts/gone.sh or backend/scripts/scripts/gone.sh)",
+    )
+    outside = _follow(root, "bash scripts/activate.sh", working_directory="backend")
+    assert outside.problems == ()  # outside the repository: neither followed nor a problem
+    assert _follow(root, "bash scripts/gone.sh", working_directory="backend").problems == ()  # a step
 
 
 def test_runner_prefixes_and_pyproject_scripts(tmp_path: Path) -> None:
@@ -370,6 +457,9 @@ def _judge(root: Path, label: str) -> RuleOutcome:
         ({"justfile": JUSTFILE}, "just", "lint", "justfile:6 lint: ruff check ."),
         ({"scripts/test.sh": "pytest -q\n"}, "sh scripts/test.sh", "unit test",
          "scripts/test.sh:1 pytest -q"),
+        ({"scripts/ci.sh": "set -e\n./scripts/test.sh --cov\n",
+          "scripts/test.sh": "#!/bin/sh\npytest \"$@\"\n"}, "bash scripts/ci.sh", "unit test",
+         'scripts/ci.sh:2 ./scripts/test.sh --cov → scripts/test.sh:2 pytest "$@"'),
         ({"pyproject.toml": HATCH_PDM}, "hatch run test:cov", "unit test",
          "pyproject.toml:6 [tool.hatch.envs.test.scripts] cov: coverage run -m pytest"),
         ({"pyproject.toml": HATCH_PDM}, "pdm run lint", "lint",
