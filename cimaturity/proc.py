@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,22 @@ class ProcessResult:
     exit_code: int
     duration_s: float
     output: str
+
+
+# Process groups of commands still running, so an interrupted run can end them all (each command
+# has its own session: a Ctrl-C to our terminal does not reach them).
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_all() -> int:
+    """Kill every running command's whole process group (servers and workers included)."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    return len(groups)
 
 
 def which(tool: str, env: Mapping[str, str]) -> str | None:
@@ -65,6 +82,8 @@ def run(
         errors="replace",
         start_new_session=True,
     ) as process:
+        with _LIVE_LOCK:
+            _LIVE.add(process.pid)
         try:
             output, _ = process.communicate(timeout=max(timeout_s, 0.001))
         except subprocess.TimeoutExpired:
@@ -74,6 +93,9 @@ def run(
                 log.write(output or "")
                 log.write(f"\n[killed after {timeout_s:.0f}s timeout]\n")
             raise CommandTimeoutError(f"{argv[0]} timed out after {timeout_s:.0f}s") from None
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(process.pid)
     if log is not None:
         log.write(output)
         log.write(f"[exit {process.returncode}]\n")

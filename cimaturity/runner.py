@@ -184,7 +184,13 @@ def run_checks(
     for result in skipped:
         watcher.finished(result)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        ran = list(pool.map(one, selection.run))
+        try:
+            ran = list(pool.map(one, selection.run))
+        except KeyboardInterrupt:
+            # The tools run in sessions of their own: end them (servers too) before the pool waits.
+            proc.kill_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     order = {
         check.name: index for index, check in enumerate([*selection.run, *(c for c, _ in selection.left_out)])
     }

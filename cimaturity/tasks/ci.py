@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from invoke.context import Context
@@ -54,7 +55,7 @@ def run_pipeline(
         raise Exit(f"cimaturity: {exc}", code=2) from None
     reports_dir = Path(reports).resolve() if reports else config.root / "reports"
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    with ConsoleProgress() as progress:
+    with ConsoleProgress() as progress, _interruptible():
         return run_checks(
             selection,
             config,
@@ -64,6 +65,15 @@ def run_pipeline(
             progress=progress,
             python=python or None,
         )
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C ends the run with one line (the runner has already stopped every tool it started)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Exit("cimaturity: interrupted; every running tool was stopped", code=130) from None
 
 
 def finish(record: RunRecord, reports_dir: Path) -> None:

@@ -79,7 +79,8 @@ def running_service(
             stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
-            start_new_session=True,
+            # Same process group as this helper: when the runner kills the check's group on a
+            # timeout or Ctrl-C, the server goes with it instead of being orphaned.
         )
         try:
             deadline = time.monotonic() + timeout_s

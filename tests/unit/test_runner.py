@@ -8,9 +8,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -483,3 +485,33 @@ def test_git_dirty_is_the_repositorys_state_not_our_output(config: ProjectConfig
     assert git_info(config.root, tool_environment(), reports).dirty is False
     (config.root / "README").write_text("changed\n")
     assert git_info(config.root, tool_environment(), reports).dirty is True
+
+
+def test_ctrl_c_stops_every_running_tool_and_its_children(config: ProjectConfig) -> None:
+    """Tools run in sessions of their own, out of reach of the terminal's Ctrl-C: the runner ends them."""
+    pids = config.root / "pids"
+    code = (
+        "import os, pathlib, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"pathlib.Path({str(pids)!r}).write_text(f'{{os.getpid()}} {{child.pid}}')\n"
+        "time.sleep(60)\n"
+    )
+    selection = select([fake("sleepy", code, timeout_s=120)], config)
+
+    def interrupt_when_started() -> None:
+        deadline = time.monotonic() + 30
+        while not pids.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGINT)  # a real signal wakes the main thread's wait
+
+    threading.Thread(target=interrupt_when_started, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(selection, config, config.root / "reports", jobs=1, profile=Profile.FULL)
+    assert time.monotonic() - started < 30
+    for pid in map(int, pids.read_text().split()):
+        for _ in range(50):  # reaped by its parent or by init: gone within moments
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
+        assert not _alive(pid), f"process {pid} survived the interrupt"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cimaturity import proc
+
 TINY_APP = """\
 async def app(scope, receive, send):
     if scope["type"] != "http":
@@ -89,3 +91,16 @@ def test_a_chatty_server_never_stalls(tmp_path: Path) -> None:
     done = _with_server(tmp_path, "--app", "chatty:app", "--", sys.executable, "-c", probe, "{url}")
     assert done.returncode == 0, done.stderr
     assert "20 answered" in done.stdout
+
+
+def test_a_timeout_of_the_check_stops_the_server_too(tmp_path: Path) -> None:
+    """The runner kills the check's process group on timeout: the server must be in it, not orphaned."""
+    (tmp_path / "tiny.py").write_text(TINY_APP)
+    hang = "import sys, time; open('url.txt', 'w').write(sys.argv[1]); time.sleep(120)"
+    argv = [sys.executable, "-m", "cimaturity.tools.with_server", "--app", "tiny:app", "--"]
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": str(Path(sys.executable).parent)}
+    with pytest.raises(proc.CommandTimeoutError):
+        proc.run([*argv, sys.executable, "-c", hang, "{url}"], cwd=tmp_path, env=env, timeout_s=15)
+    url = (tmp_path / "url.txt").read_text()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url + "/health", timeout=2)  # noqa: S310 - 127.0.0.1; must be gone
