@@ -13,8 +13,10 @@ created (that is no evidence, so the check is an error).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -52,10 +54,51 @@ def _libpq(url: str) -> str:
     return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
 
 
+PREFIX = "cimaturity_migration_"
+
+
+def _host_tag() -> str:
+    """This machine, in a database name: a sweep only judges databases its own host created."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_leftovers(admin: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+    """Drop throwaway databases of this host whose creating process is dead (a killed run)."""
+    rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX + "%",))
+    dropped = []
+    for (name,) in rows.fetchall():
+        parts = str(name)[len(PREFIX) :].split("_")
+        if (
+            len(parts) == 3
+            and parts[0] == _host_tag()
+            and parts[1].isdigit()
+            and not _pid_alive(int(parts[1]))
+        ):
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(str(name)))
+            )
+            dropped.append(str(name))
+    return dropped
+
+
 @contextmanager
 def throwaway_database(server_url: str) -> Iterator[str]:
-    name = f"cimaturity_migration_{uuid.uuid4().hex[:12]}"
+    # host and pid in the name: a later run can tell a database whose run was killed (SIGKILL
+    # skips every `finally`) from one a live run is using, and drop only the former.
+    name = f"{PREFIX}{_host_tag()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
+        for leftover in sweep_leftovers(admin):
+            print(f"migration_cycle: dropped {leftover}, left by a run that was killed", file=sys.stderr)
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield _with_database(server_url, name)

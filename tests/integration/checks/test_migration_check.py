@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import venv
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from cimaturity.checks.migration import MIGRATION
 from cimaturity.config import DEFAULT_DATABASE_URL
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
 from cimaturity.targetenv import probe
+from cimaturity.tools.migration_cycle import PREFIX, _host_tag
 from tests.unit.checks._fast_fixtures import make_context
 from tests.unit.checks._security_fixtures import git
 
@@ -192,3 +197,29 @@ def test_alembic_missing_from_the_projects_environment_is_an_error_not_a_failure
     assert "migration_cycle: error: alembic heads exited 1" in result.reason
     assert "No module named alembic" in result.reason
     assert _leftover_databases() == before
+
+
+def test_a_database_left_by_a_killed_run_is_swept_and_a_live_runs_is_kept(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    names = {
+        "killed": f"{PREFIX}{_host_tag()}_{int(dead.stdout)}_deadbeef",
+        "live": f"{PREFIX}{_host_tag()}_{os.getpid()}_cafe0001",
+        "other host": f"{PREFIX}00000000_{int(dead.stdout)}_cafe0002",
+    }
+    with psycopg.connect(DEFAULT_DATABASE_URL, autocommit=True) as admin:
+        for name in names.values():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        result = execute(MIGRATION, make_context(tmp_path, MIGRATION, _files('op.drop_table("b")')))
+        assert result.status is Status.PASSED, result.reason
+        left = _leftover_databases()
+        assert names["killed"] not in left
+        assert {names["live"], names["other host"]} <= left
+        log = (tmp_path / "reports" / "artifacts" / "migration" / "log.txt").read_text()
+        assert f"dropped {names['killed']}, left by a run that was killed" in log
+    finally:
+        with psycopg.connect(DEFAULT_DATABASE_URL, autocommit=True) as admin:
+            for name in names.values():
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
