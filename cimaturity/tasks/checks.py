@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from invoke.context import Context
 from invoke.tasks import Task
 
 from cimaturity.model import Check
 from cimaturity.registry import CHECKS
-from cimaturity.tasks.ci import finish, run_pipeline
+from cimaturity.tasks.ci import finish, reports_folder, run_pipeline
 
 
 def _task_for(check: Check) -> Task[Callable[..., None]]:
     def body(c: Context, project: str = ".", reports: str = "", python: str = "") -> None:
-        record = run_pipeline(project=project, reports=reports, only=(check.name,), jobs=1, python=python)
-        finish(record, Path(reports).resolve() if reports else Path(record.project) / "reports")
+        with run_pipeline(
+            project=project, reports=reports, only=(check.name,), jobs=1, python=python
+        ) as record:
+            finish(record, reports_folder(project, reports))
 
     body.__doc__ = f"Run the {check.name} check alone: {check.summary}."
     body.__name__ = check.name.replace("-", "_")

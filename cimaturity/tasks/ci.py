@@ -16,6 +16,7 @@ from cimaturity.config import ConfigError, load_config, validate_check_names
 from cimaturity.progress import ConsoleProgress
 from cimaturity.registry import CHECKS, is_known
 from cimaturity.runfile import RunRecord
+from cimaturity.runlock import RunLockedError, exclusive
 from cimaturity.runner import Profile, SelectionError, run_checks, select
 
 
@@ -32,6 +33,7 @@ def parse_jobs(value: str) -> int:
     return int(value)
 
 
+@contextlib.contextmanager
 def run_pipeline(
     *,
     project: str = ".",
@@ -41,8 +43,9 @@ def run_pipeline(
     skip: Sequence[str] = (),
     jobs: int = 0,
     python: str = "",
-) -> RunRecord:
-    """Shared by `invoke ci` and the per-check tasks. Raises Exit with a one-line message."""
+) -> Iterator[RunRecord]:
+    """Shared by `invoke ci` and the per-check tasks: validate, then run holding the reports folder
+    until the caller is done with it (its report included). Raises Exit with a one-line message."""
     try:
         chosen_profile = Profile(profile)
     except ValueError:
@@ -53,18 +56,35 @@ def run_pipeline(
         selection = select(CHECKS, config, profile=chosen_profile, only=only, skip=skip)
     except (ConfigError, SelectionError) as exc:
         raise Exit(f"cimaturity: {exc}", code=2) from None
-    reports_dir = Path(reports).resolve() if reports else config.root / "reports"
+    reports_dir = reports_folder(project, reports)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    with ConsoleProgress() as progress, _interruptible():
-        return run_checks(
-            selection,
-            config,
-            reports_dir,
-            jobs=workers,
-            profile=chosen_profile,
-            progress=progress,
-            python=python or None,
-        )
+    with one_run_at_a_time(reports_dir):
+        with ConsoleProgress() as progress, _interruptible():
+            record = run_checks(
+                selection,
+                config,
+                reports_dir,
+                jobs=workers,
+                profile=chosen_profile,
+                progress=progress,
+                python=python or None,
+            )
+        yield record
+
+
+def reports_folder(project: str, reports: str) -> Path:
+    """`--reports`, else the project's own `reports/`."""
+    return Path(reports).resolve() if reports else Path(project).resolve() / "reports"
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(reports_dir: Path) -> Iterator[None]:
+    """Hold the reports folder for the whole run and its report; a second run refuses in one line."""
+    try:
+        with exclusive(reports_dir):
+            yield
+    except RunLockedError as exc:
+        raise Exit(f"cimaturity: {exc}", code=2) from None
 
 
 @contextlib.contextmanager
@@ -111,7 +131,7 @@ def ci(
     Exits non-zero when any gate fails or errors. A check whose tool is missing, crashes,
     times out or writes no usable artifact is an error, never a pass.
     """
-    record = run_pipeline(
+    with run_pipeline(
         project=project,
         reports=reports,
         profile=profile,
@@ -119,8 +139,11 @@ def ci(
         skip=_names(skip),
         jobs=parse_jobs(jobs),
         python=python,
-    )
-    reports_dir = Path(reports).resolve() if reports else Path(record.project) / "reports"
+    ) as record:
+        _report_and_finish(record, reports_folder(project, reports))
+
+
+def _report_and_finish(record: RunRecord, reports_dir: Path) -> None:
     # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.
     from cimaturity.report.pipeline import ReportError, run_report
 
