@@ -168,6 +168,9 @@ def run_checks(
     artifacts_root = reports_dir / "artifacts"
     # Read before anything is written: our own reports folder must not make the repository dirty.
     git = git_info(config.root, environment, reports_dir)
+    # The last run's record goes first: a run killed halfway must leave artifacts with no record
+    # (no evidence), never new artifacts beside an old run.json that vouches for them.
+    (reports_dir / "run.json").unlink(missing_ok=True)
     target = project_environment(selection, config, environment, python, watcher)
 
     def one(check: Check) -> CheckResult:

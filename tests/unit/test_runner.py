@@ -515,3 +515,16 @@ def test_ctrl_c_stops_every_running_tool_and_its_children(config: ProjectConfig)
                 break
             time.sleep(0.1)
         assert not _alive(pid), f"process {pid} survived the interrupt"
+
+
+def test_the_old_run_record_is_gone_before_any_check_writes(config: ProjectConfig) -> None:
+    """Killed mid-run, the folder must hold no run.json vouching for the new artifacts."""
+    record = config.root / "reports" / "run.json"
+    record.parent.mkdir(parents=True)
+    record.write_text('{"run_id": "old"}')
+    check = fake(
+        "looks", f"import pathlib, sys; sys.exit(1 if pathlib.Path({str(record)!r}).exists() else 0)"
+    )
+    result = run_checks(select([check], config), config, record.parent, jobs=1, profile=Profile.FULL)
+    assert result.checks[0].status is Status.PASSED, result.checks[0].reason
+    assert json.loads(record.read_text())["run_id"] == result.run_id != "old"
