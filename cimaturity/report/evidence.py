@@ -22,6 +22,11 @@ CHECK_COLUMNS = (
     "exit_code",  # Int64 (nullable)
     "tool_version",
 )
+METRIC_COLUMNS = (
+    "check",  # check name
+    "metric",  # what run.json's `metrics` calls it: violations, unformatted_files, tests, ...
+    "value",  # float64
+)
 TEST_COLUMNS = (
     "check",  # which check produced the JUnit file: test, typecheck, integration, e2e, contract, ...
     "suite",
@@ -90,11 +95,18 @@ class Evidence:
     performance: pd.DataFrame = field(default_factory=lambda: empty_frame(PERFORMANCE_COLUMNS))
     suppressions: pd.DataFrame = field(default_factory=lambda: empty_frame(SUPPRESSION_COLUMNS))
     problems: tuple[ArtifactProblem, ...] = ()
+    metrics: pd.DataFrame = field(default_factory=lambda: empty_frame(METRIC_COLUMNS))
 
     def check_status(self, name: str) -> str | None:
         """The status of one check in this run, or None if it was not part of the run."""
         rows = self.checks.loc[self.checks["name"] == name, "status"]
         return None if rows.empty else str(rows.iloc[0])
+
+    def metric(self, check: str, name: str) -> float | None:
+        """One number a check recorded in run.json (`metrics`), or None when it recorded none."""
+        frame = self.metrics
+        rows = frame.loc[(frame["check"] == check) & (frame["metric"] == name), "value"]
+        return None if rows.empty else float(rows.iloc[0])
 
     def problems_for(self, check: str) -> tuple[ArtifactProblem, ...]:
         return tuple(problem for problem in self.problems if problem.check == check)

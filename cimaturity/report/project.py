@@ -1,6 +1,7 @@
-"""Raw facts about the target repository that rules need: files, docs text, dependencies, what
-the project ships (containers, compose services, Procfile processes), migrations, sub-projects
-and the default branch.
+"""Raw facts about the target repository that rules need: files, docs text, dependencies, the
+databases and caches it talks to, what the project ships (containers, compose services, Procfile
+processes), what it offers to run checks locally (tox, nox, pre-commit, make, just, hatch, pdm,
+invoke, shell scripts), migrations, sub-projects and the default branch.
 
 Gathered once, so rules never read files themselves. Nothing here judges: whether a command
 starts a server, or whether the project is a service, is for the rules to say.
@@ -13,6 +14,8 @@ own `.github/`, e.g. a stand-alone copy). Every path a fact *shows* (`Launch.sou
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import fnmatch
 import json
 import os
@@ -28,12 +31,14 @@ import yaml
 
 from cimaturity import proc
 from cimaturity.layout import RepoLayout, layout_of
+from cimaturity.report.ci_follow import CiFollower, Reached, StepCall, classify
 from cimaturity.report.workflows import ci_root
 
 _SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "reports", ".mypy_cache"})
 _MAX_FILES = 20_000  # enough for any service repo; keeps a walk of a huge tree bounded
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".yml", ".yaml")
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_REQUIREMENT_EXTRAS = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 # Folders whose containers, compose files and sub-projects are not what the project ships.
 _NOT_SHIPPED = frozenset(
     {
@@ -84,6 +89,36 @@ class Migration:
 
 
 @dataclass(frozen=True)
+class Datastore:
+    """A database or cache the project talks to, and how that is known."""
+
+    kind: str  # postgres | mysql | mongo | redis | sqlite | database (an ORM naming no server)
+    why: str  # "psycopg2 in `requirements/base.txt`", "postgres:// in `config/django/base.py:108`"
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    """A service of a compose file, as `docker compose up NAME` in a workflow step would start it."""
+
+    file: str  # relative to the workflows' root, as a step's working-directory is: `compose.yml`
+    name: str
+    image: str  # "" when the service is built, not pulled
+
+
+@dataclass(frozen=True)
+class LocalEntry:
+    """Something a developer runs to check the project locally, and the commands it runs."""
+
+    tool: str  # tox | nox | pre-commit | make | just | hatch | pdm | invoke | script
+    source: str  # the file, relative to the repository: `pyproject.toml`, `backend/scripts/lint.sh`
+    context: str  # the table holding it (`[tool.tox]`, `[tool.pdm.scripts]`); "" for a whole file
+    names: tuple[str, ...]  # its envs, sessions, hooks, targets, recipes, scripts or tasks
+    # What it runs: one hop (ci_follow), and one more where that hop is a runner itself (a tox
+    # env running pre-commit, a script running another script).
+    reached: tuple[Reached, ...]
+
+
+@dataclass(frozen=True)
 class ProjectFacts:
     root: Path  # the project folder
     files: frozenset[str]  # posix paths relative to root
@@ -97,6 +132,9 @@ class ProjectFacts:
     declared_service: str | None = None  # the pyproject.toml declaring [tool.cimaturity.service]
     migrations: tuple[Migration, ...] = ()
     default_branch: str | None = None
+    datastores: tuple[Datastore, ...] = ()
+    compose_services: tuple[ComposeService, ...] = ()
+    local_entries: tuple[LocalEntry, ...] = ()
 
     def shown(self, path: str) -> str:
         """A project-relative path as the repository sees it (`backend/` + path)."""
@@ -174,6 +212,9 @@ def gather_project(root: Path) -> ProjectFacts:
         ),
         migrations=_migrations(files, pyprojects, shown),
         default_branch=_default_branch(layout, repo),
+        datastores=_datastores(root, files, folders, pyprojects, shown),
+        compose_services=_compose_services(root, files, repo),
+        local_entries=_LocalEntries(layout, files, folders, pyprojects).gather(),
     )
 
 
@@ -322,24 +363,35 @@ def _is_requirements(relative: str) -> bool:
 
 
 def _requirement_names(text: str) -> set[str]:
-    names: set[str] = set()
-    for line in text.splitlines():
-        match = _REQUIREMENT.match(line)
+    return {name for name, _extras in _requirement_items(text.splitlines())}
+
+
+def _requirement_items(lines: Iterable[str]) -> set[tuple[str, frozenset[str]]]:
+    """(normalised name, its extras) of each requirement line: `celery[redis]` -> celery, {redis}."""
+    items: set[tuple[str, frozenset[str]]] = set()
+    for line in lines:
+        match = _REQUIREMENT_EXTRAS.match(line)
         if match and not line.lstrip().startswith("-"):
-            names.add(_normalise(match.group(1)))
-    return names
+            extras = frozenset(_normalise(e.strip()) for e in (match.group(2) or "").split(",") if e.strip())
+            items.add((_normalise(match.group(1)), extras))
+    return items
 
 
 def _pyproject_dependencies(document: Mapping[str, Any]) -> set[str]:
-    names: set[str] = set()
+    return {name for name, _extras in _pyproject_items(document)}
+
+
+def _pyproject_items(document: Mapping[str, Any]) -> set[tuple[str, frozenset[str]]]:
     declared = (_table(document, "project") or {}).get("dependencies", [])
-    for item in declared if isinstance(declared, list) else []:
-        match = _REQUIREMENT.match(str(item))
-        if match:
-            names.add(_normalise(match.group(1)))
+    items = _requirement_items(str(item) for item in (declared if isinstance(declared, list) else []))
     poetry = _table(document, "tool", "poetry", "dependencies") or {}
-    names.update(_normalise(str(key)) for key in poetry if str(key).lower() != "python")
-    return names
+    for key, value in poetry.items():
+        if str(key).lower() == "python":
+            continue
+        extras = value.get("extras", []) if isinstance(value, Mapping) else []
+        wanted = frozenset(_normalise(str(e)) for e in extras) if isinstance(extras, list) else frozenset()
+        items.add((_normalise(str(key)), wanted))
+    return items
 
 
 # --- what the project starts: Dockerfiles, compose services, Procfile -------------------------
@@ -501,3 +553,424 @@ def _push_branches(text: str) -> list[str]:
     if not isinstance(branches, list):
         return []
     return [str(b) for b in branches if not any(char in str(b) for char in "*?[!")]
+
+
+# --- databases and caches the project talks to ------------------------------------------------
+
+# Client libraries by the server they talk to (normalised package names).
+_DRIVERS: dict[str, tuple[str, ...]] = {
+    "postgres": (
+        "psycopg",
+        "psycopg2",
+        "psycopg2-binary",
+        "psycopg-binary",
+        "psycopg-c",
+        "psycopg-pool",
+        "psycopg2cffi",
+        "asyncpg",
+        "aiopg",
+        "pg8000",
+    ),
+    "mysql": ("mysqlclient", "pymysql", "aiomysql", "asyncmy", "mysql-connector-python", "mariadb"),
+    "mongo": ("pymongo", "motor", "mongoengine", "beanie", "odmantic"),
+    "redis": ("redis", "hiredis", "aioredis", "django-redis", "redis-py-cluster", "rq", "arq"),
+    "sqlite": ("aiosqlite",),
+}
+# ORMs and query layers that name no server by themselves: the server comes from a URL or engine.
+_ORMS = (
+    "sqlalchemy",
+    "sqlmodel",
+    "databases",
+    "django",
+    "tortoise-orm",
+    "peewee",
+    "pony",
+    "ormar",
+    "piccolo",
+)
+# An extra naming a server (`celery[redis]`, `sqlalchemy[postgresql-asyncpg]`) pulls in its client.
+_EXTRA_KINDS = (
+    ("postgres", "postgres"),
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("redis", "redis"),
+    ("mongo", "mongo"),
+)
+_URL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        (
+            "postgres",
+            r"\bpostgres(?:ql)?(?:\+\w+)?://|django\.db\.backends\.postgresql|\.backends\.postgis\b",
+        ),
+        ("mysql", r"\b(?:mysql|mariadb)(?:\+\w+)?://|django\.db\.backends\.mysql"),
+        ("mongo", r"\bmongodb(?:\+srv)?://"),
+        ("redis", r"\brediss?://|\bdjango_redis\b|\bRedisCache\b"),
+        ("sqlite", r"\bsqlite(?:\+\w+)?:///|django\.db\.backends\.sqlite3"),
+    )
+)
+_SERVER_KINDS = ("postgres", "mysql", "mongo")
+_CONFIG_NAME = re.compile(
+    r"^(?:\.env(?:\..+)?|.+\.env|alembic\.ini|settings(?:_\w+)?\.py|config\.py|database\.py|db\.py)$"
+)
+_CONFIG_FOLDERS = frozenset({"settings", "config", "conf"})
+_MAX_CONFIG_FILES = 200
+
+
+def _datastores(
+    root: Path,
+    files: frozenset[str],
+    folders: tuple[str, ...],
+    pyprojects: Mapping[str, Mapping[str, Any]],
+    shown: _Shown,
+) -> tuple[Datastore, ...]:
+    """What the project talks to: client libraries among its dependencies (with their extras), then
+    database URLs and Django engines in its settings, .env and alembic.ini files."""
+    found: dict[str, str] = {}
+    orms: list[str] = []
+    for package, extras, source in _dependency_items(root, files, folders, pyprojects, shown):
+        where = f"`{source}`"
+        for kind, drivers in _DRIVERS.items():
+            if package in drivers:
+                found.setdefault(kind, f"{package} in {where}")
+        for extra in sorted(extras):
+            for word, kind in _EXTRA_KINDS:
+                if word in extra:
+                    found.setdefault(kind, f"{package}[{extra}] in {where}")
+        if package in _ORMS:
+            orms.append(f"{package} in {where}")
+    for name in _config_files(files):
+        for number, line in enumerate((_read(root / name) or "").splitlines(), start=1):
+            if line.lstrip().startswith(("#", ";", "//")):
+                continue
+            for kind, pattern in _URL_KINDS:
+                match = pattern.search(line)
+                if match:
+                    found.setdefault(kind, f"{match.group(0)} in `{shown(name)}:{number}`")
+    if orms and not any(kind in found for kind in (*_SERVER_KINDS, "sqlite")):
+        found["database"] = f"{sorted(orms)[0]} names no server: no driver, URL or engine found"
+    return tuple(Datastore(kind, why) for kind, why in found.items())
+
+
+def _dependency_items(
+    root: Path,
+    files: frozenset[str],
+    folders: tuple[str, ...],
+    pyprojects: Mapping[str, Mapping[str, Any]],
+    shown: _Shown,
+) -> list[tuple[str, frozenset[str], str]]:
+    """(package, extras, declaring file) over the same files as `_dependencies`, in its order."""
+    items: list[tuple[str, frozenset[str], str]] = []
+    for folder in folders:
+        base = f"{folder}/" if folder else ""
+        for name in sorted(files):
+            relative = name[len(base) :] if name.startswith(base) else None
+            if relative is not None and _is_requirements(relative):
+                lines = (_read(root / name) or "").splitlines()
+                items.extend((p, e, shown(name)) for p, e in sorted(_requirement_items(lines), key=str))
+    for path, document in pyprojects.items():
+        items.extend((p, e, shown(path)) for p, e in sorted(_pyproject_items(document), key=str))
+    return items
+
+
+def _config_files(files: frozenset[str]) -> list[str]:
+    """Settings, .env and alembic.ini files of the shipped code (not tests, docs or examples)."""
+    chosen = [
+        name
+        for name in sorted(files)
+        if _shipped(name)
+        and (
+            _CONFIG_NAME.match(name.rsplit("/", 1)[-1])
+            or (name.endswith(".py") and any(part in _CONFIG_FOLDERS for part in name.split("/")[:-1]))
+        )
+    ]
+    return chosen[:_MAX_CONFIG_FILES]
+
+
+# --- compose services a workflow step may start -----------------------------------------------
+
+
+def _compose_services(root: Path, files: frozenset[str], repo: Path) -> tuple[ComposeService, ...]:
+    """Every service of the project's compose files and of those at the workflows' root, named by
+    the file relative to that root (where a step's `docker compose up` runs)."""
+    paths = [root / name for name in sorted(files) if _COMPOSE.match(name.rsplit("/", 1)[-1])]
+    if repo != root:
+        paths.extend(sorted(p for p in repo.iterdir() if p.is_file() and _COMPOSE.match(p.name)))
+    services: list[ComposeService] = []
+    for path in dict.fromkeys(paths):
+        try:
+            relative = path.resolve().relative_to(repo.resolve()).as_posix()
+        except ValueError:
+            continue
+        services.extend(_compose_images(relative, _read(path) or ""))
+    return tuple(services)
+
+
+def _compose_images(source: str, text: str) -> list[ComposeService]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return []
+    services = document.get("services") if isinstance(document, dict) else None
+    return [
+        ComposeService(source, str(name), str(service.get("image") or ""))
+        for name, service in (services.items() if isinstance(services, dict) else ())
+        if isinstance(service, dict)
+    ]
+
+
+# --- what the project offers to run its checks locally ----------------------------------------
+
+_MAKE_TARGET = re.compile(
+    r"^([A-Za-z0-9][\w./-]*(?:[ \t]+[A-Za-z0-9][\w./-]*)*)[ \t]*:(?![:=])", re.MULTILINE
+)
+_JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:[ \t]+[^:=\n]*)?[ \t]*:(?!=)", re.MULTILINE)
+_SCRIPT_FOLDERS = ("", "scripts", "bin")
+_MAX_SCRIPTS = 40
+_MAX_SECOND_HOPS = 60
+
+
+class _LocalEntries:
+    """Finds tox, nox, pre-commit, make, just, hatch, pdm and invoke configurations and shell
+    scripts in the project folder, its sub-projects and (for a project in a subfolder) the
+    repository root, and asks ci_follow what each runs, as a workflow step running it would."""
+
+    def __init__(
+        self,
+        layout: RepoLayout,
+        files: frozenset[str],
+        folders: tuple[str, ...],
+        pyprojects: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self._layout = layout
+        self._files = files
+        self._folders = folders
+        self._pyprojects = pyprojects
+        self._follower = CiFollower(layout.repo)
+
+    def gather(self) -> tuple[LocalEntry, ...]:
+        places: list[tuple[str | None, str]] = [
+            (folder, self._layout.repo_relative(folder) if folder else self._layout.subfolder)
+            for folder in self._folders
+        ]
+        if self._layout.subfolder and github_root(self._layout) == self._layout.repo:
+            # the repository root, outside the project folder (unless the project has a .github
+            # of its own: then it is a repository copied into another and stands for itself)
+            places.append((None, ""))
+        return tuple(entry for folder, cwd in places for entry in self._in_folder(folder, cwd))
+
+    # -- where things are --
+
+    def _has(self, folder: str | None, name: str) -> bool:
+        if folder is None:
+            return (self._layout.repo / name).is_file()
+        return (f"{folder}/{name}" if folder else name) in self._files
+
+    def _text(self, folder: str | None, name: str) -> str | None:
+        if not self._has(folder, name):
+            return None
+        base = self._layout.repo if folder is None else self._layout.project / folder
+        return _read(base / name)
+
+    def _pyproject(self, folder: str | None) -> Mapping[str, Any]:
+        if folder is not None:
+            return self._pyprojects.get(f"{folder}/pyproject.toml" if folder else "pyproject.toml", {})
+        text = self._text(None, "pyproject.toml")
+        try:
+            return tomllib.loads(text) if text else {}
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    def _scripts(self, folder: str | None) -> list[str]:
+        """Shell scripts at the top of `folder` and in its scripts/ and bin/, relative to it."""
+        if folder is None:
+            repo = self._layout.repo
+            names = [
+                p.relative_to(repo).as_posix()
+                for sub in _SCRIPT_FOLDERS
+                if (repo / sub).is_dir()
+                for p in sorted((repo / sub).glob("*.sh"))
+            ]
+        else:
+            base = f"{folder}/" if folder else ""
+            names = [name[len(base) :] for name in sorted(self._files) if name.startswith(base)]
+        chosen = [
+            name
+            for name in names
+            if name.endswith(".sh") and (name.rsplit("/", 1)[0] if "/" in name else "") in _SCRIPT_FOLDERS
+        ]
+        return chosen[:_MAX_SCRIPTS]
+
+    # -- what each runs --
+
+    def _follow(self, run: str, cwd: str) -> tuple[Reached, ...]:
+        first = self._follower.follow(StepCall(run=run, working_directory=cwd)).reached
+        reached: list[Reached] = list(first)
+        for item in [item for item in first if not item.kinds][:_MAX_SECOND_HOPS]:
+            reached.extend(self._follower.follow(StepCall(run=item.command, working_directory=cwd)).reached)
+        return tuple(dict.fromkeys(reached))
+
+    def _in_folder(self, folder: str | None, cwd: str) -> list[LocalEntry]:
+        def at(name: str) -> str:
+            return f"{cwd}/{name}" if cwd else name
+
+        entries: list[LocalEntry] = []
+        pyproject = self._pyproject(folder)
+        tox_file = next(
+            (name for name in ("tox.ini", "tox.toml") if self._has(folder, name)),
+            "pyproject.toml" if _table(pyproject, "tool", "tox") else None,
+        )
+        if tox_file is None and "[tox:tox]" in (self._text(folder, "setup.cfg") or ""):
+            tox_file = "setup.cfg"
+        if tox_file is not None:
+            context = "[tool.tox]" if tox_file == "pyproject.toml" else ""
+            reached = self._follow("tox", cwd)
+            entries.append(
+                LocalEntry(
+                    "tox", at(tox_file), context, _contexts(reached, "[tool.tox.env.", "[testenv:"), reached
+                )
+            )
+        if self._has(folder, "noxfile.py"):
+            reached = self._follow("nox", cwd)
+            entries.append(LocalEntry("nox", at("noxfile.py"), "", _contexts(reached, "session "), reached))
+        for name in (".pre-commit-config.yaml", ".pre-commit-config.yml"):
+            if self._has(folder, name):
+                reached = self._follow(f"pre-commit run --all-files -c {name}", cwd)
+                hooks = tuple(
+                    dict.fromkeys(item.command.split(":", 1)[0] for item in reached if item.context == "hook")
+                )
+                entries.append(LocalEntry("pre-commit", at(name), "", hooks, reached))
+                break
+        for name in ("GNUmakefile", "makefile", "Makefile"):
+            text = self._text(folder, name)
+            if text is not None:
+                targets = _make_targets(text)
+                reached = self._follow(f"make -f {name} {' '.join(targets)}", cwd) if targets else ()
+                entries.append(LocalEntry("make", at(name), "", targets, reached))
+                break
+        for name in ("justfile", "Justfile", ".justfile"):
+            text = self._text(folder, name)
+            if text is not None:
+                recipes = tuple(dict.fromkeys(m.group(1) for m in _JUST_RECIPE.finditer(text)))
+                reached = self._follow(f"just -f {name} {' '.join(recipes)}", cwd) if recipes else ()
+                entries.append(LocalEntry("just", at(name), "", recipes, reached))
+                break
+        entries.extend(self._toml_scripts(folder, cwd, pyproject))
+        tasks = self._text(folder, "tasks.py")
+        if tasks is not None:
+            names, reached = _invoke_tasks(at("tasks.py"), tasks)
+            entries.append(LocalEntry("invoke", at("tasks.py"), "", names, reached))
+        for script in self._scripts(folder):
+            entries.append(LocalEntry("script", at(script), "", (), self._follow(f"bash {script}", cwd)))
+        return entries
+
+    def _toml_scripts(self, folder: str | None, cwd: str, pyproject: Mapping[str, Any]) -> list[LocalEntry]:
+        at = f"{cwd}/pyproject.toml" if cwd else "pyproject.toml"
+        entries: list[LocalEntry] = []
+        hatch = [
+            (
+                "pyproject.toml",
+                _table(pyproject, "tool", "hatch", "envs") or {},
+                "[tool.hatch.envs.*.scripts]",
+            )
+        ]
+        hatch_toml = self._text(folder, "hatch.toml")
+        if hatch_toml is not None:
+            with contextlib.suppress(tomllib.TOMLDecodeError):
+                hatch.append(
+                    ("hatch.toml", _table(tomllib.loads(hatch_toml), "envs") or {}, "[envs.*.scripts]")
+                )
+        for file, envs, context in hatch:
+            calls = [
+                f"hatch run {'' if env == 'default' else f'{env}:'}{name}"
+                for env, table in envs.items()
+                if isinstance(table, Mapping)
+                for name in (table.get("scripts") or {})
+            ]
+            if calls:
+                reached = tuple(item for call in calls for item in self._follow(call, cwd))
+                names = tuple(call.removeprefix("hatch run ") for call in calls)
+                entries.append(
+                    LocalEntry(
+                        "hatch",
+                        f"{cwd}/{file}" if cwd else file,
+                        context,
+                        names,
+                        tuple(dict.fromkeys(reached)),
+                    )
+                )
+        pdm = _table(pyproject, "tool", "pdm", "scripts") or {}
+        names = tuple(str(name) for name in pdm if not str(name).startswith("_"))
+        if names:
+            reached = tuple(item for name in names for item in self._follow(f"pdm run {name}", cwd))
+            entries.append(LocalEntry("pdm", at, "[tool.pdm.scripts]", names, tuple(dict.fromkeys(reached))))
+        return entries
+
+
+def _contexts(reached: Iterable[Reached], *prefixes: str) -> tuple[str, ...]:
+    """The env or session names the reached commands come from (`[tool.tox.env.typing]` -> typing)."""
+    names: list[str] = []
+    for item in reached:
+        for prefix in prefixes:
+            if item.context.startswith(prefix):
+                names.append(item.context[len(prefix) :].rstrip("]:"))
+    return tuple(dict.fromkeys(names))
+
+
+def _make_targets(text: str) -> tuple[str, ...]:
+    names: list[str] = []
+    for match in _MAKE_TARGET.finditer(text):
+        names.extend(name for name in match.group(1).split() if not name.startswith(".") and "%" not in name)
+    return tuple(dict.fromkeys(names))
+
+
+def _invoke_tasks(source: str, text: str) -> tuple[tuple[str, ...], tuple[Reached, ...]]:
+    """The `@task` functions of a tasks.py, and the command strings they pass to `c.run(...)`."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return (), ()
+    names: list[str] = []
+    reached: list[Reached] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            _decorator_name(d) == "task" for d in node.decorator_list
+        ):
+            names.append(node.name)
+            for call in ast.walk(node):
+                command = _run_argument(call)
+                if command:
+                    reached.append(
+                        Reached(
+                            source,
+                            getattr(call, "lineno", None),
+                            f"task {node.name}:",
+                            command,
+                            classify(command),
+                        )
+                    )
+    return tuple(names), tuple(reached)
+
+
+def _decorator_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return target.id if isinstance(target, ast.Name) else ""
+
+
+def _run_argument(node: ast.AST) -> str | None:
+    """`c.run("ruff check .")` -> "ruff check ." (f-strings: their literal parts)."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if name not in ("run", "sudo"):
+        return None
+    first = node.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return " ".join(first.value.split())
+    if isinstance(first, ast.JoinedStr):
+        parts = [v.value for v in first.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+        return " ".join("".join(parts).split()) or None
+    return None

@@ -7,15 +7,19 @@ they say met / partial (with a fraction) / unmet / no evidence / not applicable,
 
 from __future__ import annotations
 
+import posixpath
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+import pandas as pd
 import yaml
 
+from cimaturity.report.ci_follow import classify
 from cimaturity.report.evidence import Evidence
-from cimaturity.report.project import Launch, ProjectFacts
+from cimaturity.report.project import Launch, LocalEntry, ProjectFacts
 from cimaturity.report.workflows import Job, Step, WorkflowFacts
 
 
@@ -249,29 +253,221 @@ def workflow_steps_all_hard(ctx: RuleContext, params: Params) -> RuleOutcome:
     return RuleOutcome.met(f"{', '.join(names.get(p, p) for p in patterns)} block on failure: {where}")
 
 
-@rule(services=_list(), patterns=_list(), label=_s())
+@rule(services=_list(()), caches=_b(True), patterns=_list(), label=_s())
 def job_with_services(ctx: RuleContext, params: Params) -> RuleOutcome:
-    """A job declares the service containers and runs a matching, blocking step."""
+    """A job provides the databases and caches the project uses and runs a matching, blocking step.
+
+    Which: `services` when given; else the project's own (`ProjectFacts.datastores`: postgres for
+    psycopg or a postgres:// URL, redis for redis or celery[redis], mysql for mysqlclient, ...; an
+    ORM naming no server needs some database server; sqlite needs none); `caches = false` leaves
+    the caches out (migrations need the database only). Provided: the job's `services:`, or a step
+    before the matching one (or that step itself) starting them: `docker compose up [NAME...]` (the
+    compose file gives the image), `docker run IMAGE`, a setup action, `service postgresql start`.
+    """
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
-    wanted = set(params.strs("services"))
+    wanted = _wanted_services(ctx, params)
     label = params.text("label")
-    candidates = [job for job in ctx.workflows.jobs if wanted <= set(job.services)]
-    for job in candidates:
-        steps = [s for s in job.steps if _matches(s.text, params.strs("patterns")) and not _soft(job, s)]
-        if steps:
-            return RuleOutcome.met(
-                f"{label}: {_where(job, steps[0])} with services {', '.join(job.services)}"
-            )
-    services = ", ".join(sorted(wanted))
-    if candidates:
+    patterns = params.strs("patterns")
+    names = ", ".join(_kind_name(kind) for kind in wanted)
+    needed = "; ".join(
+        f"{_kind_name(kind)} ({why})" if why else _kind_name(kind) for kind, why in wanted.items()
+    )
+    if not wanted:
+        sqlite = next((s.why for s in ctx.project.datastores if s.kind == "sqlite"), "")
+        needed = f"no database server (sqlite: {sqlite})" if sqlite else "no database server"
+    providing: list[Job] = []
+    closest: tuple[int, str] = (0, "")  # most of the wanted services one job provides, and which
+    for job in ctx.workflows.jobs:
+        provided = {_service_kind(name): f"job services: {', '.join(job.services)}" for name in job.services}
+        for step in job.steps:
+            for kind, how in _started_services(ctx, job, step):
+                provided.setdefault(kind, how)
+            have = [_provider(kind, provided) for kind in wanted if _provided(kind, provided)]
+            if 0 < len(have) > closest[0]:
+                closest = (len(have), f"job `{job.id}` provides {', '.join(have)} only")
+            if len(have) < len(wanted):
+                continue
+            if job not in providing:
+                providing.append(job)
+            if _matches(step.text, patterns) and not _soft(job, step):
+                providers = dict.fromkeys(_provider(kind, provided) for kind in wanted)
+                hows = "; ".join(dict.fromkeys(provided[kind] for kind in providers))
+                with_ = f" with {', '.join(providers)} ({hows})" if providers else ""
+                return RuleOutcome.met(f"{label}: {_where(job, step, patterns)}{with_}; needed: {needed}")
+    if not wanted:
         return RuleOutcome.unmet(
-            f"job `{candidates[0].id}` has {services} but no blocking {label} step",
+            f"no blocking {label} step in the workflows; needed: {needed}", f"a {label} job"
+        )
+    if providing:
+        return RuleOutcome.unmet(
+            f"job `{providing[0].id}` provides {names} but runs no blocking {label} step after that; "
+            f"needed: {needed}",
             f"run the {label} suite in that job",
         )
+    short = f": {closest[1]}" if closest[1] else " (job `services:`, or a step starting them)"
     return RuleOutcome.unmet(
-        f"no job declares services {services}", f"a {label} job with {services} services"
+        f"no job provides {names}{short}; needed: {needed}",
+        f"a job providing {names} that runs the {label} tests",
     )
+
+
+def _kind_name(kind: str) -> str:
+    return "a database server" if kind == "database" else kind
+
+
+_CACHE_KINDS = frozenset({"redis"})
+_SERVER_KINDS = ("postgres", "mysql", "mongo")
+_IMAGE_KINDS = (
+    ("postgres", ("postgres", "postgis", "timescale")),
+    ("mysql", ("mysql", "mariadb")),
+    ("mongo", ("mongo",)),
+    ("redis", ("redis", "valkey")),
+)
+_COMPOSE_DEFAULTS = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_COMPOSE_OVERRIDES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+)
+_DOCKER_RUN_FLAGS = frozenset(
+    {"-d", "--detach", "--rm", "-i", "-t", "-it", "-ti", "--init", "--privileged", "-P", "--publish-all"}
+)
+_SERVICE_START = re.compile(
+    r"\b(?:systemctl\s+start|service)\s+(postgresql|mysql|mariadb|redis-server|redis|mongod)\b"
+    r"|\b(pg_ctl(?:cluster)?)\b.*\bstart\b"
+)
+_SHELL_SEPARATOR = re.compile(r"&&|\|\||;|\|")
+
+
+def _wanted_services(ctx: RuleContext, params: Params) -> dict[str, str]:
+    """The services a job must provide, each with why the project needs it ("" when the rubric
+    names them)."""
+    explicit = params.strs("services")
+    if explicit:
+        return {_service_kind(name): "" for name in explicit}
+    caches = params.flag("caches")
+    stores = ctx.project.datastores
+    order = (*_SERVER_KINDS, "database", *_CACHE_KINDS)
+    chosen = [s for s in stores if s.kind != "sqlite" and (caches or s.kind not in _CACHE_KINDS)]
+    chosen.sort(key=lambda s: order.index(s.kind) if s.kind in order else len(order))
+    wanted = {s.kind: s.why for s in chosen}
+    has_database = any(kind in wanted for kind in (*_SERVER_KINDS, "database"))
+    if not has_database and not any(s.kind == "sqlite" for s in stores) and (not stores or not caches):
+        # nothing names the server (the criterion applies through migrations, say), or the
+        # migrations of a project whose only named store is a cache: some database server
+        wanted["database"] = "no driver or database URL names the server" if not stores else ""
+    return wanted
+
+
+def _service_kind(name: str) -> str:
+    """postgres / mysql / mongo / redis for an image or service name (`postgis/postgis:16`,
+    `mariadb`), else the name itself."""
+    lowered = name.lower()
+    return next((kind for kind, words in _IMAGE_KINDS if any(w in lowered for w in words)), lowered)
+
+
+def _provider(kind: str, provided: Mapping[str, str]) -> str:
+    if kind == "database":
+        return next((k for k in _SERVER_KINDS if k in provided), kind)
+    return kind
+
+
+def _provided(kind: str, provided: Mapping[str, str]) -> bool:
+    return _provider(kind, provided) in provided
+
+
+def _started_services(ctx: RuleContext, job: Job, step: Step) -> list[tuple[str, str]]:
+    """(kind, how) of the database and cache servers a step starts itself."""
+    place = f"{job.file}:{step.line}" if step.line else job.file
+    started: list[tuple[str, str]] = []
+    if step.uses:
+        kind = _service_kind(step.uses.split("@")[0])
+        if kind in (*_SERVER_KINDS, *_CACHE_KINDS):
+            started.append((kind, f"started by `{step.uses}` at {place}"))
+    for raw in (step.run or "").splitlines():
+        for command in _SHELL_SEPARATOR.split(raw):
+            words = _words(command)
+            shown = " ".join(words)
+            if (match := _SERVICE_START.search(shown)) is not None:
+                kind = _service_kind("postgres" if match.group(2) else match.group(1))
+                started.append((kind, f"started by `{shown}` at {place}"))
+            for index in range(len(words)):
+                rest = words[index:]
+                if rest[:2] == ["docker", "compose"]:
+                    started.extend(_compose_started(ctx, step, rest[2:], shown, place))
+                elif rest[:1] == ["docker-compose"]:
+                    started.extend(_compose_started(ctx, step, rest[1:], shown, place))
+                elif rest[:2] == ["docker", "run"] or rest[:3] == ["docker", "container", "run"]:
+                    image = _docker_run_image(rest[2:] if rest[1] == "run" else rest[3:])
+                    kind = _service_kind(image or "")
+                    if image and kind in (*_SERVER_KINDS, *_CACHE_KINDS):
+                        started.append((kind, f"started by `{shown}` at {place}"))
+    return started
+
+
+def _words(command: str) -> list[str]:
+    try:
+        return shlex.split(command, comments=True)
+    except ValueError:
+        return command.split()
+
+
+def _compose_started(
+    ctx: RuleContext, step: Step, args: list[str], shown: str, place: str
+) -> list[tuple[str, str]]:
+    """`docker compose [-f FILE] up [options] [SERVICE...]`: the images of the services started."""
+    files: list[str] = []
+    index = 0
+    while index < len(args) and args[index] != "up":
+        if args[index] in ("-f", "--file") and index + 1 < len(args):
+            files.append(args[index + 1])
+            index += 1
+        elif args[index].startswith("--file="):
+            files.append(args[index].split("=", 1)[1])
+        elif not args[index].startswith("-"):
+            return []  # another subcommand (build, run, down, ...)
+        index += 1
+    if index >= len(args):
+        return []
+    names = [word for word in args[index + 1 :] if not word.startswith("-")]
+    folder = step.working_directory.strip("/")
+    known = {service.file for service in ctx.project.compose_services}
+
+    def at(name: str) -> str:
+        return posixpath.normpath(f"{folder}/{name}") if folder else posixpath.normpath(name)
+
+    if files:
+        chosen = [at(name) for name in files]
+    else:
+        first = next((at(name) for name in _COMPOSE_DEFAULTS if at(name) in known), None)
+        chosen = [first, *(at(name) for name in _COMPOSE_OVERRIDES)] if first else []
+    services = [s for s in ctx.project.compose_services if s.file in chosen]
+    started: list[tuple[str, str]] = []
+    for name in dict.fromkeys(names or [s.name for s in services]):
+        image = next((s for s in services if s.name == name and s.image), None)
+        kind = _service_kind(image.image) if image else ""
+        if image is not None and kind in (*_SERVER_KINDS, *_CACHE_KINDS):
+            started.append(
+                (
+                    kind,
+                    f"started by `{shown}` at {place}: `{image.file}` service `{name}`, image {image.image}",
+                )
+            )
+    return started
+
+
+def _docker_run_image(args: list[str]) -> str | None:
+    index = 0
+    while index < len(args):
+        word = args[index]
+        if not word.startswith("-"):
+            return word
+        if word not in _DOCKER_RUN_FLAGS and "=" not in word:
+            index += 1  # the option's value
+        index += 1
+    return None
 
 
 @rule(environment=_s(), label=_s())
@@ -586,10 +782,22 @@ def _reason(ctx: RuleContext, check: str) -> str:
     return "" if rows.empty else str(rows.iloc[0])
 
 
-@rule(check=_s(), skipped_credit=_n(0.0), workflow_patterns=_list(()))
+@rule(
+    check=_s(),
+    skipped_credit=_n(0.0),
+    workflow_patterns=_list(()),
+    minor_metrics=_list(()),
+    clean_metrics=_list(()),
+    minor_credit=_n(0.0),
+    minor_evidence=_s(""),
+)
 def check_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
     """The check's gate passed in this run. A skipped check may earn `skipped_credit` when a
-    blocking workflow step matching `workflow_patterns` runs it where it can (e.g. Trivy in CI)."""
+    blocking workflow step matching `workflow_patterns` runs it where it can (e.g. Trivy in CI).
+
+    A check that failed only on `minor_metrics` (run.json metrics: each of `clean_metrics` recorded
+    and 0, some minor one above 0; e.g. lint with `violations` 0 and `unformatted_files` 9) earns
+    `minor_credit`; `minor_evidence` says so, `{metric}` standing for a metric's value."""
     check = params.text("check")
     if (problem := _problem(ctx, check)) is not None:
         return problem
@@ -602,6 +810,8 @@ def check_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
     if status == "passed":
         return RuleOutcome.met(f"`{check}` passed: {reason}")
     if status == "failed":
+        if (minor := _minor_failure(ctx, params)) is not None:
+            return minor
         return RuleOutcome.unmet(f"`{check}` failed: {reason}", f"make the `{check}` gate pass")
     if status == "skipped":
         patterns = params.strs("workflow_patterns")
@@ -622,6 +832,31 @@ def check_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
     return RuleOutcome.no_evidence(f"`{check}` errored: {reason}", f"fix the `{check}` check so it can run")
 
 
+def _minor_failure(ctx: RuleContext, params: Params) -> RuleOutcome | None:
+    """Partial credit for a failure on minor metrics only (see check_passed), else None."""
+    check = params.text("check")
+    minor = {name: ctx.evidence.metric(check, name) for name in params.strs("minor_metrics")}
+    clean = {name: ctx.evidence.metric(check, name) for name in params.strs("clean_metrics")}
+    if not minor or params.number("minor_credit") <= 0:
+        return None
+    if any(value is None or value != 0 for value in clean.values()):
+        return None
+    if not any(value is not None and value > 0 for value in minor.values()):
+        return None
+    values = {name: value for name, value in (*minor.items(), *clean.items()) if value is not None}
+    shown = "; ".join(f"{name} {value:g}" for name, value in values.items())
+    try:
+        said = params.text("minor_evidence").format_map(values) or shown
+    except (KeyError, ValueError, IndexError):
+        said = shown
+    above = ", ".join(f"{name} {value:g}" for name, value in minor.items() if value)
+    return RuleOutcome.partial(
+        params.number("minor_credit"),
+        f"`{check}` failed: {said} ({_reason(ctx, check)})",
+        f"make the `{check}` gate pass ({above})",
+    )
+
+
 @rule(check=_s())
 def check_ran(ctx: RuleContext, params: Params) -> RuleOutcome:
     """The check's tool ran to completion (its gate passed or failed on real results)."""
@@ -638,26 +873,67 @@ def check_ran(ctx: RuleContext, params: Params) -> RuleOutcome:
     return RuleOutcome.no_evidence(f"`{check}` {status}: {_reason(ctx, check)}", f"a `{check}` result")
 
 
-@rule(check=_s(), min_tests=_n(1))
+@rule(check=_s(), min_tests=_n(1), stand_in=_s(""), stand_in_credit=_n(0.5))
 def tests_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """The check's JUnit results: every test passed, at least `min_tests` of them.
+
+    When the check found no suite of its own (skipped as not applicable: no tests/integration),
+    the `stand_in` check's suite (e.g. `test`, the whole suite the CI runs against the database)
+    stands in for at most `stand_in_credit`; its own error or absence is no evidence."""
     check = params.text("check")
     if (problem := _problem(ctx, check)) is not None:
         return problem
     tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == check]
+    stand_in = params.text("stand_in")
+    if tests.empty and stand_in and _no_suite(ctx, check):
+        return _stand_in_tests(ctx, params, check, stand_in)
     if tests.empty:
         return RuleOutcome.no_evidence(
             f"no JUnit results from `{check}`", f"JUnit XML from the `{check}` suite"
         )
+    return _tests_outcome(tests, check, params.number("min_tests"))
+
+
+_NOT_APPLICABLE = "not applicable"  # how a check skipped for want of its suite starts its reason
+
+
+def _no_suite(ctx: RuleContext, check: str) -> bool:
+    return ctx.evidence.check_status(check) == "skipped" and _reason(ctx, check).startswith(_NOT_APPLICABLE)
+
+
+def _stand_in_tests(ctx: RuleContext, params: Params, check: str, stand_in: str) -> RuleOutcome:
+    alone = f"no separate `{check}` suite ({_reason(ctx, check)})"
+    if (problem := _problem(ctx, stand_in)) is not None:
+        return RuleOutcome.no_evidence(f"{alone}; {problem.evidence}", problem.missing)
+    tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == stand_in]
+    if tests.empty:
+        status = ctx.evidence.check_status(stand_in)
+        seen = f"`{stand_in}` {status}: {_reason(ctx, stand_in)}" if status else f"no `{stand_in}` run"
+        return RuleOutcome.no_evidence(
+            f"{alone}; the `{stand_in}` suite would stand in, but {seen}",
+            f"JUnit XML from the `{stand_in}` suite (or a `{check}` suite of its own)",
+        )
+    outcome = _tests_outcome(tests, stand_in, params.number("min_tests"))
+    if outcome.status is not RuleStatus.MET:
+        return RuleOutcome.unmet(
+            f"{alone}; the `{stand_in}` suite stands in: {outcome.evidence}", outcome.missing
+        )
+    return RuleOutcome.partial(
+        params.number("stand_in_credit"),
+        f"{alone}; the `{stand_in}` suite stands in: {outcome.evidence}",
+        f"a `{check}` suite of its own (the `{stand_in}` suite stands in for it)",
+    )
+
+
+def _tests_outcome(tests: pd.DataFrame, check: str, min_tests: float) -> RuleOutcome:
     counts = tests["status"].value_counts()
     passed = int(counts.get("passed", 0))
     broken = int(counts.get("failed", 0)) + int(counts.get("error", 0))
     summary = f"{passed} passed, {broken} failed, {int(counts.get('skipped', 0))} skipped ({check})"
     if broken:
         return RuleOutcome.unmet(summary, f"fix the failing `{check}` tests")
-    if passed < params.number("min_tests"):
-        return RuleOutcome.unmet(
-            summary, f"at least {params.number('min_tests'):.0f} passing `{check}` test(s)"
-        )
+    if passed < min_tests:
+        return RuleOutcome.unmet(summary, f"at least {min_tests:.0f} passing `{check}` test(s)")
     return RuleOutcome.met(summary)
 
 
@@ -737,6 +1013,125 @@ def skipped_tests_at_most(ctx: RuleContext, params: Params) -> RuleOutcome:
             "un-skip or delete skipped tests",
         )
     return RuleOutcome.met(f"{skipped} of {len(tests)} tests skipped")
+
+
+@rule(
+    checks=_list(("tests", "lint format", "typecheck")),
+    required=_s("tests"),
+    all_checks=_list(()),
+)
+def local_entry_point(ctx: RuleContext, params: Params) -> RuleOutcome:
+    """One local command runs the checks the CI runs, from the project's own configuration: tox
+    envs, nox sessions, pre-commit hooks, Makefile targets, just recipes, hatch or pdm scripts,
+    invoke tasks, shell scripts (`ProjectFacts.local_entries`, with what each runs).
+
+    `checks` are groups of command kinds (`lint format`: either; named by the first); a group
+    counts when the CI runs such a command, the `required` one always. A command matching
+    `all_checks` (`invoke ci`) runs every group. Met when one entry point runs every group the CI
+    runs; partial, half for coverage and half for one command, when they are split over several;
+    unmet when none runs the `required` group (a pre-commit config of formatters alone is not the
+    CI's checks)."""
+    entries = ctx.project.local_entries
+    if not entries:
+        return RuleOutcome.unmet(
+            "no local CI entry point (tox, nox, pre-commit, Makefile, justfile, hatch or pdm "
+            "scripts, tasks.py, scripts/*.sh)",
+            "one local command that runs the CI checks",
+        )
+    groups = {group.split()[0]: frozenset(group.split()) for group in params.strs("checks")}
+    everything = params.strs("all_checks")
+    ci = _ci_kinds(ctx.workflows, everything)
+    required = params.text("required")
+    needed = [name for name, kinds in groups.items() if name == required or ci is None or kinds & ci]
+    runs = {entry: _entry_runs(entry, groups, everything) for entry in entries}
+    useful = [entry for entry in entries if runs[entry] & set(needed)]
+    together = set().union(*(runs[entry] for entry in useful)) & set(needed)
+    shown = "; ".join(_entry_text(ctx, entry, runs[entry], needed) for entry in (useful or entries)[:4])
+    if required not in together:
+        return RuleOutcome.unmet(
+            f"no local command runs the {required}: {shown}",
+            f"a local command (tox env, nox session, make target, script) running the {required} as CI does",
+        )
+    best = max(useful, key=lambda entry: len(runs[entry] & set(needed)))
+    single = runs[best] & set(needed)
+    if len(single) == len(needed):
+        return RuleOutcome.met(
+            f"local CI entry point: {_entry_label(ctx, best)}; it runs {', '.join(needed)}, as the CI does"
+        )
+    lacking = [name for name in needed if name not in together]
+    if lacking:
+        said = f"{shown}; CI also runs {', '.join(lacking)}, which no local command runs"
+        missing = f"run {', '.join(lacking)} locally too, in one command with the rest"
+    else:
+        said = f"{shown}: {', '.join(needed)} run locally, but no single command runs them all"
+        missing = f"one command running {', '.join(needed)} (a tox env list, a make target, a script)"
+    return RuleOutcome.partial((len(together) + len(single)) / (2 * len(needed)), said, missing)
+
+
+def _ci_kinds(workflows: WorkflowFacts, everything: tuple[str, ...]) -> frozenset[str] | None:
+    """The kinds of command the workflows run (step text and what it reaches); None: every kind
+    (a step matching `everything`, e.g. `invoke ci`)."""
+    kinds: set[str] = set()
+    for _job, step in ((job, step) for job in workflows.jobs for step in job.steps):
+        if everything and _matches(step.text, everything):
+            return None
+        kinds.update(kind.value for kind in classify(step.text))
+        kinds.update(kind.value for item in step.reached for kind in item.kinds)
+    return frozenset(kinds)
+
+
+def _entry_runs(
+    entry: LocalEntry, groups: Mapping[str, frozenset[str]], everything: tuple[str, ...]
+) -> set[str]:
+    """The groups an entry point runs."""
+    commands = [item.command for item in entry.reached] + [f"{entry.tool} {name}" for name in entry.names]
+    if everything and any(_matches(command, everything) for command in commands):
+        return set(groups)
+    kinds = {kind.value for item in entry.reached for kind in item.kinds}
+    return {name for name, members in groups.items() if members & kinds}
+
+
+_ENTRY_LABELS = {
+    "tox": "tox envs in {source}",
+    "nox": "{source} sessions",
+    "pre-commit": "pre-commit hooks in {source}",
+    "make": "{source} targets",
+    "just": "{source} recipes",
+    "hatch": "hatch scripts in {source}",
+    "pdm": "pdm scripts in {source}",
+    "invoke": "invoke tasks in {source}",
+}
+
+
+def _entry_text(ctx: RuleContext, entry: LocalEntry, runs: set[str], needed: list[str]) -> str:
+    """`tox envs in pyproject.toml [tool.tox] (tests, lint, typecheck)`, `script the CI runs:
+    backend/scripts/test.sh (tests)`."""
+    ran = [name for name in needed if name in runs]
+    return f"{_entry_label(ctx, entry)} ({', '.join(ran) if ran else 'no check the CI runs'})"
+
+
+def _entry_label(ctx: RuleContext, entry: LocalEntry) -> str:
+    if entry.tool == "script":
+        ran_by_ci = _ci_runs_script(ctx.workflows, entry.source)
+        label = f"{'script the CI runs' if ran_by_ci else 'script'}: {entry.source}"
+    else:
+        label = _ENTRY_LABELS.get(entry.tool, f"{entry.tool} in {{source}}").format(source=entry.source)
+        label = f"{label} {entry.context}".rstrip()
+        if entry.tool in ("nox", "make", "just", "invoke") and entry.names:
+            more = f" (+{len(entry.names) - 4})" if len(entry.names) > 4 else ""
+            label += " " + ", ".join(entry.names[:4]) + more
+    return label
+
+
+def _ci_runs_script(workflows: WorkflowFacts, source: str) -> bool:
+    """A step runs the script, or reaches it (a script calling it)."""
+    tail = "/".join(source.split("/")[-2:])
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(tail)}\b")
+    return any(
+        any(item.file == source for item in step.reached) or pattern.search(step.text) is not None
+        for job in workflows.jobs
+        for step in job.steps
+    )
 
 
 @rule()

@@ -194,6 +194,7 @@ def _evidence(run: RunFile, got: _Collected, project_root: Path | None) -> Evide
             ev.SUPPRESSION_COLUMNS, {"kind": list(counts), "count": [counts[k] for k in counts]}
         ),
         problems=tuple(got.problems),
+        metrics=run.metrics_frame(),
     )
 
 

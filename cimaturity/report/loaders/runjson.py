@@ -1,4 +1,5 @@
-"""`reports/run.json` (format in `cimaturity.runfile`) -> `RunInfo`, `CheckEntry`s, `checks` frame."""
+"""`reports/run.json` (format in `cimaturity.runfile`) -> `RunInfo`, `CheckEntry`s, the `checks` and
+`metrics` frames."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from cimaturity.model import ArtifactError, Stage, Status
-from cimaturity.report.evidence import CHECK_COLUMNS, RunInfo
+from cimaturity.report.evidence import CHECK_COLUMNS, METRIC_COLUMNS, RunInfo
 from cimaturity.report.loaders import common as c
 from cimaturity.runfile import FORMAT_VERSION
 
@@ -54,6 +55,18 @@ class RunFile:
                 "exit_code": [check.exit_code for check in self.checks],
                 "tool_version": [check.tool_version for check in self.checks],
             },
+        )
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """One row per (check, metric) of run.json's `metrics`, values as float64."""
+        rows = [(check.name, name, value) for check in self.checks for name, value in check.metrics.items()]
+        columns = dict(zip(METRIC_COLUMNS, zip(*rows, strict=True), strict=True)) if rows else {}
+        return pd.DataFrame(
+            {
+                "check": pd.Series(columns.get("check", ()), dtype="str"),
+                "metric": pd.Series(columns.get("metric", ()), dtype="str"),
+                "value": pd.Series(columns.get("value", ()), dtype="float64"),
+            }
         )
 
 

@@ -152,15 +152,22 @@ def test_services_job(tmp_path: Path) -> None:
         "      - run: pytest tests/integration\n"
     )
     only_pg = both.replace("      r: {image: redis}\n", "")
+    uses_both = {"requirements.txt": "psycopg2==2.9\nredis==5\n"}  # the services come from the project
     assert (
         _apply(
-            use, fx.context(fx.write(tmp_path / "a", {".github/workflows/c.yml": both}), fx.evidence())
+            use,
+            fx.context(
+                fx.write(tmp_path / "a", {**uses_both, ".github/workflows/c.yml": both}), fx.evidence()
+            ),
         ).status
         is RuleStatus.MET
     )
     assert (
         _apply(
-            use, fx.context(fx.write(tmp_path / "b", {".github/workflows/c.yml": only_pg}), fx.evidence())
+            use,
+            fx.context(
+                fx.write(tmp_path / "b", {**uses_both, ".github/workflows/c.yml": only_pg}), fx.evidence()
+            ),
         ).status
         is RuleStatus.UNMET
     )

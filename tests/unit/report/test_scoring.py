@@ -21,7 +21,18 @@ def _criterion(cid: str, weight: float, *rules: Rule) -> Criterion:
 
 
 COVERAGE: Rule = ("coverage_at_least", {"target": 70.0})
-LINT: Rule = ("check_passed", {"check": "lint", "skipped_credit": 0.0, "workflow_patterns": ()})
+LINT: Rule = (
+    "check_passed",
+    {
+        "check": "lint",
+        "skipped_credit": 0.0,
+        "workflow_patterns": (),
+        "minor_metrics": (),
+        "clean_metrics": (),
+        "minor_credit": 0.0,
+        "minor_evidence": "",
+    },
+)
 DOCKER: Rule = ("requires_file", {"paths": ("Dockerfile",), "reason": "no Dockerfile"})
 
 
