@@ -56,6 +56,8 @@ class MypySettings:
     where: str  # "pyproject.toml [tool.mypy]"
     strict: bool
     files: tuple[str, ...]  # mypy's own `files` setting: run without paths when set
+    # What the config hides from mypy: `exclude` patterns and modules with `ignore_errors`.
+    hidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,19 +197,46 @@ def _mypy(root: Path, tool: Mapping[str, Any], setup_cfg: configparser.ConfigPar
         if (root / file).is_file():
             parser = _read_ini(root / file)
             if parser.has_section("mypy"):
-                section = parser["mypy"]
-                return MypySettings(
-                    f"{file} [mypy]", _truthy(section.get("strict")), _split(section.get("files"))
-                )
+                return _mypy_ini(parser, f"{file} [mypy]")
     mypy = tool.get("mypy")
     if isinstance(mypy, dict):
+        raw_overrides = mypy.get("overrides")
+        overrides: list[Any] = raw_overrides if isinstance(raw_overrides, list) else []
+        ignored = [
+            f"ignore_errors: {module}"
+            for override in overrides
+            if isinstance(override, dict) and _truthy(override.get("ignore_errors"))
+            for module in _split(override.get("module"))
+        ]
+        hidden = tuple(f"exclude: {pattern}" for pattern in _split_exclude(mypy.get("exclude"))) + tuple(
+            ignored
+        )
         return MypySettings(
-            "pyproject.toml [tool.mypy]", _truthy(mypy.get("strict")), _split(mypy.get("files"))
+            "pyproject.toml [tool.mypy]", _truthy(mypy.get("strict")), _split(mypy.get("files")), hidden
         )
     if setup_cfg.has_section("mypy"):
-        section = setup_cfg["mypy"]
-        return MypySettings("setup.cfg [mypy]", _truthy(section.get("strict")), _split(section.get("files")))
+        return _mypy_ini(setup_cfg, "setup.cfg [mypy]")
     return None
+
+
+def _mypy_ini(parser: configparser.ConfigParser, where: str) -> MypySettings:
+    section = parser["mypy"]
+    hidden = [f"exclude: {pattern}" for pattern in _split_exclude(section.get("exclude"))]
+    hidden += [
+        f"ignore_errors: {name.removeprefix('mypy-')}"
+        for name in parser.sections()
+        if name.startswith("mypy-") and _truthy(parser[name].get("ignore_errors"))
+    ]
+    return MypySettings(where, _truthy(section.get("strict")), _split(section.get("files")), tuple(hidden))
+
+
+def _split_exclude(value: Any) -> tuple[str, ...]:
+    """mypy's `exclude`: a list of regexes, or one regex (one exclusion rule, however many paths)."""
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    if isinstance(value, str) and value.strip():
+        return (value.strip(),)
+    return ()
 
 
 def _pytest_addopts(

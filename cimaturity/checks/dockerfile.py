@@ -14,8 +14,10 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import yaml
+
 from cimaturity.checks.suppressions import count_matches
-from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.sarif import SarifResult, read_sarif
 
 SARIF = "hadolint.sarif"
@@ -105,8 +107,23 @@ def _where(result: SarifResult) -> str:
     return f"{file}:{result.line}" if result.line is not None else file
 
 
+def ignored_rules(ctx: CheckContext) -> tuple[str, ...]:
+    """Rules the project's hadolint config turns off (`ignored:`): findings hidden by config."""
+    for name in (".hadolint.yaml", ".hadolint.yml", "hadolint.yaml"):
+        path = ctx.root / name
+        if path.is_file():
+            try:
+                document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                raise ArtifactError(f"{name}: not readable ({str(exc).splitlines()[0]})") from None
+            ignored = document.get("ignored") if isinstance(document, dict) else None
+            return tuple(str(rule) for rule in ignored) if isinstance(ignored, list) else ()
+    return ()
+
+
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     names = project_dockerfiles(ctx)
+    hidden = ignored_rules(ctx)
     results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
     by_level = {level: [r for r in results if r.level == level] for level in ("error", "warning")}
     metrics = {
@@ -115,6 +132,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         "warnings": float(len(by_level["warning"])),
         "notes": float(len(results) - len(by_level["error"]) - len(by_level["warning"])),
         "suppressions": float(count_matches([ctx.root / name for name in names], _PRAGMA)),
+        "config_suppressions": float(len(hidden)),
     }
     linted = ", ".join(names)
     empty = [name for name in names if not _has_instruction(ctx.root / name)]
@@ -133,7 +151,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         )
     return Verdict.passed(
         f"no error-level finding in {linted} "
-        f"({len(by_level['warning'])} warning(s), {int(metrics['notes'])} note(s))",
+        f"({len(by_level['warning'])} warning(s), {int(metrics['notes'])} note(s))"
+        + (f"; {len(hidden)} rule(s) ignored by config ({', '.join(hidden)})" if hidden else ""),
         **metrics,
     )
 

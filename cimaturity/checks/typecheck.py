@@ -101,11 +101,15 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     if (outcome.exit_code == 0) != (errors == 0):
         return Verdict.error(f"mypy exited {outcome.exit_code} with {errors} error(s) recorded")
     suppressions = count_matches(python_files(ctx.root, _paths(ctx)), TYPE_IGNORE)
+    settings = project_tools(ctx.root).mypy
+    hidden = settings.hidden if settings is not None else ()
     metrics = {
         "errors": float(errors),
         "files_with_errors": float(len(broken)),
         "files_checked": float(checked),
         "suppressions": float(suppressions),
+        # Config that hides code from mypy suppresses findings as surely as a comment does.
+        "config_suppressions": float(len(hidden)),
     }
     if errors:
         case = min(broken, key=lambda item: item.file or item.name)  # mypy's file order varies
@@ -115,7 +119,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
             f"{errors} error(s) in {len(broken)} file(s) by {_described(ctx)}, first: {line}", **metrics
         )
     return Verdict.passed(
-        f"{_described(ctx)}: no errors in {checked} source file(s); {suppressions} '# type: ignore'",
+        f"{_described(ctx)}: no errors in {checked} source file(s); {suppressions} '# type: ignore'"
+        + (f"; {len(hidden)} hidden by config ({', '.join(hidden[:3])})" if hidden else ""),
         **metrics,
     )
 

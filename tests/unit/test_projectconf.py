@@ -94,3 +94,31 @@ def test_an_unreadable_pre_commit_config_is_an_error_naming_it(tmp_path: Path) -
     root = write(tmp_path, {".pre-commit-config.yaml": "repos: [\n"})
     with pytest.raises(UnreadableConfigError, match=r"^\.pre-commit-config\.yaml: not readable \("):
         project_tools(root)
+
+
+def test_what_mypy_config_hides_is_listed(tmp_path: Path) -> None:
+    toml = write(
+        tmp_path / "a",
+        {
+            "pyproject.toml": (
+                "[tool.mypy]\nexclude = ['^build/', 'legacy/']\n"
+                "[[tool.mypy.overrides]]\nmodule = ['old.*', 'vendored']\nignore_errors = true\n"
+                "[[tool.mypy.overrides]]\nmodule = 'typed.*'\nignore_missing_imports = true\n"
+            )
+        },
+    )
+    settings = project_tools(toml).mypy
+    assert settings is not None
+    assert settings.hidden == (
+        "exclude: ^build/",
+        "exclude: legacy/",
+        "ignore_errors: old.*",
+        "ignore_errors: vendored",
+    )
+    ini = write(
+        tmp_path / "b",
+        {"mypy.ini": "[mypy]\nexclude = (docs|migrations)/\n[mypy-pkg.gen.*]\nignore_errors = True\n"},
+    )
+    ini_settings = project_tools(ini).mypy
+    assert ini_settings is not None
+    assert ini_settings.hidden == ("exclude: (docs|migrations)/", "ignore_errors: pkg.gen.*")

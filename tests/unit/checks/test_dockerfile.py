@@ -107,6 +107,7 @@ def test_dockerfiles_in_subfolders_are_linted_in_one_call(tmp_path: Path) -> Non
         "warnings": 1.0,
         "notes": 2.0,
         "suppressions": 0.0,
+        "config_suppressions": 0.0,
     }
     results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
     assert sorted((r.file, r.rule_id, r.level) for r in results) == [
@@ -239,3 +240,21 @@ def test_crashing_hadolint_is_error(tmp_path: Path) -> None:
     status, reason = run_fake(tmp_path, HADOLINT_SARIF, code=1)
     assert status is Status.ERROR
     assert "exit 1" in reason
+
+
+def test_rules_ignored_in_hadolint_config_are_counted_and_named(tmp_path: Path) -> None:
+    """`ignored:` in .hadolint.yaml hides findings as surely as a pragma: it is shown, not silent."""
+    ctx = project(tmp_path)
+    (tmp_path / ".hadolint.yaml").write_text("ignored:\n  - DL3008\n  - DL3059\n")
+    result = execute(DOCKERFILE, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["config_suppressions"] == 2
+    assert result.reason.endswith("; 2 rule(s) ignored by config (DL3008, DL3059)")
+
+
+def test_an_unreadable_hadolint_config_is_an_error(tmp_path: Path) -> None:
+    ctx = project(tmp_path)
+    (tmp_path / ".hadolint.yaml").write_text("ignored: [\n")
+    result = execute(DOCKERFILE, ctx)
+    assert result.status is Status.ERROR
+    assert result.reason.startswith(".hadolint.yaml: not readable (")

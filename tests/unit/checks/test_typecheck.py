@@ -200,3 +200,11 @@ def test_exit_code_disagreeing_with_errors_is_error(tmp_path: Path, project: Mak
     )
     assert status is Status.ERROR
     assert "exited 0 with 1 error(s)" in reason
+
+
+def test_code_hidden_by_the_config_is_counted_as_suppressed(project: Maker) -> None:
+    ctx = project(**{"pyproject.toml": PYPROJECT + "[tool.mypy]\nexclude = ['^pkg/legacy/']\n"})
+    result = execute(TYPECHECK, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["config_suppressions"] == 1
+    assert result.reason.endswith("; 1 '# type: ignore'; 1 hidden by config (exclude: ^pkg/legacy/)")
