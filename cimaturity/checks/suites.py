@@ -20,7 +20,9 @@ def pytest_suite(name: str, summary: str, services: tuple[Service, ...], timeout
         if ctx.config.suite(name):
             return None
         wanted = ctx.config.suite_paths.get(name) or tuple(f"{p}/{name}" for p in ctx.config.test_paths)
-        return f"not applicable: no {name} suite ({', '.join(wanted) or 'no test paths'} not found)"
+        if not wanted:
+            return f"not applicable: no {name} suite (the project has no tests/ or test/ folder)"
+        return f"not applicable: no {name} suite ({', '.join(wanted)} not found)"
 
     def commands(ctx: CheckContext) -> list[Command]:
         suite = ctx.config.suite(name)
