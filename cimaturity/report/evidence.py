@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cimaturity.model import Status
+
 # Column sets of each frame. Loaders must produce exactly these columns (empty frames too).
 CHECK_COLUMNS = (
     "name",  # check name, e.g. "lint"
@@ -97,10 +99,15 @@ class Evidence:
     problems: tuple[ArtifactProblem, ...] = ()
     metrics: pd.DataFrame = field(default_factory=lambda: empty_frame(METRIC_COLUMNS))
 
-    def check_status(self, name: str) -> str | None:
+    def check_status(self, name: str) -> Status | None:
         """The status of one check in this run, or None if it was not part of the run."""
         rows = self.checks.loc[self.checks["name"] == name, "status"]
-        return None if rows.empty else str(rows.iloc[0])
+        return None if rows.empty else Status(str(rows.iloc[0]))
+
+    def check_reason(self, name: str) -> str:
+        """Why the check ended as it did ("" when it was not part of the run)."""
+        rows = self.checks.loc[self.checks["name"] == name, "reason"]
+        return "" if rows.empty else str(rows.iloc[0])
 
     def metric(self, check: str, name: str) -> float | None:
         """One number a check recorded in run.json (`metrics`), or None when it recorded none."""

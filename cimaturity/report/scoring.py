@@ -50,14 +50,17 @@ class CriterionResult:
 
     @property
     def evidence(self) -> str:
-        return "; ".join(r.outcome.evidence for r in self.rules if r.outcome.evidence)
+        # rules reading one refused check say the same thing: said once
+        return "; ".join(dict.fromkeys(r.outcome.evidence for r in self.rules if r.outcome.evidence))
 
     @property
     def missing(self) -> str:
         return "; ".join(
-            r.outcome.missing
-            for r in self.rules
-            if r.outcome.status is not RuleStatus.MET and r.outcome.missing
+            dict.fromkeys(
+                r.outcome.missing
+                for r in self.rules
+                if r.outcome.status is not RuleStatus.MET and r.outcome.missing
+            )
         )
 
     @property

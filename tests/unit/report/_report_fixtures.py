@@ -99,12 +99,12 @@ def coverage(*rows: tuple[str, int, int]) -> pd.DataFrame:
     )
 
 
-def performance(p95: float, p99: float, failures: int = 0) -> pd.DataFrame:
+def performance(p95: float, p99: float, failures: int = 0, requests: int = 1000) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "name": "Aggregated",
-                "requests": 1000,
+                "requests": requests,
                 "failures": failures,
                 "median_ms": 10.0,
                 "p95_ms": p95,

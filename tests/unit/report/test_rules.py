@@ -30,11 +30,13 @@ def _apply(use: RuleUse, ctx: RuleContext) -> RuleOutcome:
 
 def test_coverage_gives_proportional_credit(tmp_path: Path) -> None:
     use = _rule("coverage", "coverage_at_least")
-    partial = _apply(use, fx.context(tmp_path, fx.evidence(coverage_percent=55.0)))
+    tested = fx.checks(("test", "passed", "4 passed"))
+    partial = _apply(use, fx.context(tmp_path, fx.evidence(checks=tested, coverage_percent=55.0)))
     assert partial.status is RuleStatus.PARTIAL
     assert abs(partial.fraction - 55 / 70) < 1e-9
-    assert _apply(use, fx.context(tmp_path, fx.evidence(coverage_percent=71.0))).status is RuleStatus.MET
-    none = _apply(use, fx.context(tmp_path, fx.evidence()))
+    met = _apply(use, fx.context(tmp_path, fx.evidence(checks=tested, coverage_percent=71.0)))
+    assert met.status is RuleStatus.MET
+    none = _apply(use, fx.context(tmp_path, fx.evidence(checks=tested)))
     assert none.status is RuleStatus.NO_EVIDENCE and none.fraction == 0
 
 
@@ -109,19 +111,27 @@ def test_suppressions_over_the_limit_cap_the_criterion(tmp_path: Path) -> None:
 
 def test_skipped_tests_cap(tmp_path: Path) -> None:
     use = _rule("unit_tests", "skipped_tests_at_most")
-    ok = fx.evidence(tests=fx.tests_frame("test", passed=10, skipped=1))
-    hidden = fx.evidence(tests=fx.tests_frame("test", passed=5, skipped=5))
+    tested = fx.checks(("test", "passed", "ok"))
+    ok = fx.evidence(checks=tested, tests=fx.tests_frame("test", passed=10, skipped=1))
+    hidden = fx.evidence(checks=tested, tests=fx.tests_frame("test", passed=5, skipped=5))
     assert _apply(use, fx.context(tmp_path, ok)).status is RuleStatus.MET
     assert _apply(use, fx.context(tmp_path, hidden)).fraction == 0.5
 
 
 def test_tests_passed(tmp_path: Path) -> None:
     use = _rule("integration", "tests_passed")
-    good = _apply(use, fx.context(tmp_path, fx.evidence(tests=fx.tests_frame("integration", passed=3))))
-    bad = _apply(
-        use, fx.context(tmp_path, fx.evidence(tests=fx.tests_frame("integration", passed=3, failed=1)))
+    ran = fx.checks(("integration", "passed", "3 passed"))
+    failed = fx.checks(("integration", "failed", "1 failed"))
+    good = _apply(
+        use, fx.context(tmp_path, fx.evidence(checks=ran, tests=fx.tests_frame("integration", passed=3)))
     )
-    other = _apply(use, fx.context(tmp_path, fx.evidence(tests=fx.tests_frame("test", passed=3))))
+    bad = _apply(
+        use,
+        fx.context(
+            tmp_path, fx.evidence(checks=failed, tests=fx.tests_frame("integration", passed=3, failed=1))
+        ),
+    )
+    other = _apply(use, fx.context(tmp_path, fx.evidence(checks=ran, tests=fx.tests_frame("test", passed=3))))
     assert (good.status, bad.status, other.status) == (
         RuleStatus.MET,
         RuleStatus.UNMET,
@@ -131,9 +141,13 @@ def test_tests_passed(tmp_path: Path) -> None:
 
 def test_performance_thresholds(tmp_path: Path) -> None:
     use = _rule("performance", "performance_within")
-    fast = _apply(use, fx.context(tmp_path, fx.evidence(performance=fx.performance(120, 400))))
-    slow = _apply(use, fx.context(tmp_path, fx.evidence(performance=fx.performance(650, 900))))
-    failing = _apply(use, fx.context(tmp_path, fx.evidence(performance=fx.performance(100, 200, failures=3))))
+    passed, failed = fx.checks(("performance", "passed", "ok")), fx.checks(("performance", "failed", "slow"))
+    fast = _apply(use, fx.context(tmp_path, fx.evidence(checks=passed, performance=fx.performance(120, 400))))
+    slow = _apply(use, fx.context(tmp_path, fx.evidence(checks=failed, performance=fx.performance(650, 900))))
+    failing = _apply(
+        use,
+        fx.context(tmp_path, fx.evidence(checks=failed, performance=fx.performance(100, 200, failures=3))),
+    )
     assert fast.status is RuleStatus.MET
     assert slow.status is RuleStatus.UNMET and "p95 650 > 500" in slow.missing
     assert failing.status is RuleStatus.UNMET

@@ -20,7 +20,8 @@ def _criterion(cid: str, weight: float, *rules: Rule) -> Criterion:
     return Criterion(cid, cid.title(), "target", weight, ("1.1",), "why", f"do {cid}", uses)
 
 
-COVERAGE: Rule = ("coverage_at_least", {"target": 70.0})
+COVERAGE: Rule = ("coverage_at_least", {"target": 70.0, "failed_cap": 0.5})
+TESTED = ("test", "passed", "4 passed")  # coverage is read as the `test` gate allows
 LINT: Rule = (
     "check_passed",
     {
@@ -42,7 +43,7 @@ def test_points_partial_and_not_applicable_excluded(tmp_path: Path) -> None:
         (_criterion("cov", 4, COVERAGE), _criterion("lint", 6, LINT), _criterion("img", 10, DOCKER, LINT)),
         {},
     )
-    ev = fx.evidence(checks=fx.checks(("lint", "passed", "ok")), coverage_percent=35.0)
+    ev = fx.evidence(checks=fx.checks(("lint", "passed", "ok"), TESTED), coverage_percent=35.0)
     score = score_rubric(rubric, fx.context(tmp_path, ev))
     statuses = {r.criterion.id: r.status for r in score.results}
     assert statuses == {
@@ -58,7 +59,7 @@ def test_points_partial_and_not_applicable_excluded(tmp_path: Path) -> None:
 
 def test_no_evidence_counts_zero_and_is_kept_apart(tmp_path: Path) -> None:
     rubric = Rubric("t", (_criterion("cov", 5, COVERAGE), _criterion("lint", 5, LINT)), {})
-    ev = fx.evidence(checks=fx.checks(("lint", "error", "ruff crashed")), coverage_percent=70.0)
+    ev = fx.evidence(checks=fx.checks(("lint", "error", "ruff crashed"), TESTED), coverage_percent=70.0)
     score = score_rubric(rubric, fx.context(tmp_path, ev))
     lint = next(r for r in score.results if r.criterion.id == "lint")
     assert lint.status is CriterionStatus.NO_EVIDENCE and lint.points == 0 and lint.max_points == 5
@@ -67,7 +68,7 @@ def test_no_evidence_counts_zero_and_is_kept_apart(tmp_path: Path) -> None:
 
 def test_the_weakest_rule_decides(tmp_path: Path) -> None:
     rubric = Rubric("t", (_criterion("both", 10, COVERAGE, LINT),), {})
-    ev = fx.evidence(checks=fx.checks(("lint", "failed", "3 violations")), coverage_percent=90.0)
+    ev = fx.evidence(checks=fx.checks(("lint", "failed", "3 violations"), TESTED), coverage_percent=90.0)
     result = score_rubric(rubric, fx.context(tmp_path, ev)).results[0]
     assert result.status is CriterionStatus.UNMET and result.points == 0
     assert "make the `lint` gate pass" in result.missing
@@ -75,13 +76,15 @@ def test_the_weakest_rule_decides(tmp_path: Path) -> None:
 
 def test_score_rounds_down_so_ten_means_everything(tmp_path: Path) -> None:
     rubric = Rubric("t", (_criterion("cov", 100, COVERAGE),), {})
-    score = score_rubric(rubric, fx.context(tmp_path, fx.evidence(coverage_percent=69.9)))
+    ev = fx.evidence(checks=fx.checks(TESTED), coverage_percent=69.9)
+    score = score_rubric(rubric, fx.context(tmp_path, ev))
     assert score.score == 9.9  # 9.986 would round to 10.0
 
 
 def test_waiver_is_not_applicable_with_its_reason(tmp_path: Path) -> None:
     rubric = Rubric("t", (_criterion("cov", 5, COVERAGE), _criterion("lint", 5, LINT)), {"lint": "no Python"})
-    score = score_rubric(rubric, fx.context(tmp_path, fx.evidence(coverage_percent=70.0)))
+    ev = fx.evidence(checks=fx.checks(TESTED), coverage_percent=70.0)
+    score = score_rubric(rubric, fx.context(tmp_path, ev))
     lint = next(r for r in score.results if r.criterion.id == "lint")
     assert lint.status is CriterionStatus.NOT_APPLICABLE and "no Python" in lint.evidence
     assert score.score == 10.0
