@@ -7,6 +7,7 @@ only ever reads an `Evidence`, never a file. An artifact that cannot be read is 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,7 +54,20 @@ VULNERABILITY_COLUMNS = ("source", "package", "version", "id", "aliases", "fix_v
 SKIPPED_DEPENDENCY_COLUMNS = ("source", "package", "reason")
 LICENSE_COLUMNS = ("package", "version", "license")
 PERFORMANCE_COLUMNS = ("name", "requests", "failures", "median_ms", "p95_ms", "p99_ms", "rps")
-SUPPRESSION_COLUMNS = ("kind", "count")  # kind: nosec | noqa | type-ignore | baseline | skipped-test
+# kind: nosec | noqa | type-ignore | baseline | skipped-test | suppressed-finding, and per check the
+# config that hides findings (`CONFIG_SUPPRESSION_KINDS`: mypy config | hadolint config)
+SUPPRESSION_COLUMNS = ("kind", "count")
+
+# Config that hides findings (mypy `exclude` and `ignore_errors` overrides, hadolint's `ignored:`
+# rules) is a suppression as surely as a comment: each check records how many entries its tool's
+# config holds as this run.json metric, shown and capped under its check's kind.
+CONFIG_SUPPRESSIONS_METRIC = "config_suppressions"
+CONFIG_SUPPRESSION_KINDS = {"typecheck": "mypy config", "dockerfile": "hadolint config"}
+
+
+def config_suppression_kind(check: str) -> str:
+    """The suppression kind of a check's config entries: `mypy config`, else `<check> config`."""
+    return CONFIG_SUPPRESSION_KINDS.get(check, f"{check} config")
 
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -99,6 +113,12 @@ class Evidence:
     problems: tuple[ArtifactProblem, ...] = ()
     metrics: pd.DataFrame = field(default_factory=lambda: empty_frame(METRIC_COLUMNS))
 
+    def __post_init__(self) -> None:
+        # The config suppressions the checks recorded join the ones the loaders counted, so every
+        # reader of `suppressions` (the caps, the Suppressions table) sees them.
+        merged = _with_config_suppressions(self.suppressions, self.metrics)
+        object.__setattr__(self, "suppressions", merged)
+
     def check_status(self, name: str) -> Status | None:
         """The status of one check in this run, or None if it was not part of the run."""
         rows = self.checks.loc[self.checks["name"] == name, "status"]
@@ -117,3 +137,23 @@ class Evidence:
 
     def problems_for(self, check: str) -> tuple[ArtifactProblem, ...]:
         return tuple(problem for problem in self.problems if problem.check == check)
+
+
+def _with_config_suppressions(suppressions: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """`suppressions` plus one row per check that recorded `config_suppressions` (a finite count,
+    0 included: a count seen is evidence), under its kind; a kind already present is kept as is,
+    so merging twice never counts twice."""
+    rows = metrics.loc[metrics["metric"] == CONFIG_SUPPRESSIONS_METRIC, ["check", "value"]]
+    present = set(suppressions["kind"])
+    added: dict[str, int] = {}
+    for check, value in zip(rows["check"], rows["value"], strict=True):
+        kind = config_suppression_kind(str(check))
+        count = float(value)
+        if kind not in present and math.isfinite(count) and count >= 0:
+            added[kind] = added.get(kind, 0) + int(count)
+    if not added:
+        return suppressions
+    extra = pd.DataFrame(
+        {"kind": list(added), "count": list(added.values())}, columns=list(SUPPRESSION_COLUMNS)
+    )
+    return extra if suppressions.empty else pd.concat([suppressions, extra], ignore_index=True)
