@@ -1,4 +1,8 @@
-"""Read the few SARIF fields a gate needs, refusing files that are not SARIF 2.1."""
+"""Read the few SARIF fields a gate needs, refusing files that are not SARIF 2.1.
+
+The file is read by `cimaturity.artifacts.read_json` (a regular file inside the check's artifact
+folder, size-capped); a line number outside 1..2^31-1 is refused, naming the result.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cimaturity.artifacts import read_json
+from cimaturity.artifacts import LINE, json_int, read_json
 from cimaturity.model import ArtifactError
 
 
@@ -30,13 +34,14 @@ class SarifLog:
     runs: list[dict[str, Any]]
 
 
-def read_sarif_log(path: Path, expected_tool: str | None = None) -> SarifLog:
+def read_sarif_log(path: Path, expected_tool: str | None = None, *, within: Path | None = None) -> SarifLog:
     """Every result of every run in `path`. Raises ArtifactError naming the file.
 
     With `expected_tool`, there must be at least one run and a run written by any other tool is
     refused too (even one with no results: an empty SARIF from the wrong tool is no evidence).
+    `within` is the boundary folder (default: the folder holding `path`).
     """
-    document = read_json(path, "SARIF")
+    document = read_json(path, "SARIF", within=within)
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise ArtifactError(f"{path}: not a SARIF log (no 'runs' list)")
     if str(document.get("version", "")) != "2.1.0":
@@ -53,18 +58,23 @@ def read_sarif_log(path: Path, expected_tool: str | None = None) -> SarifLog:
             raw_results = run.get("results", [])
             if not isinstance(raw_results, list):
                 raise TypeError("results is not a list")
-            results.extend(_result(tool, raw) for raw in raw_results)
+            results.extend(
+                _result(path, f"runs[{run_index}].results[{index}]", tool, raw)
+                for index, raw in enumerate(raw_results)
+            )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ArtifactError(f"{path}: runs[{run_index}] is malformed ({exc})") from None
     return SarifLog(results, runs)
 
 
-def read_sarif(path: Path, expected_tool: str | None = None) -> list[SarifResult]:
+def read_sarif(
+    path: Path, expected_tool: str | None = None, *, within: Path | None = None
+) -> list[SarifResult]:
     """The results of `read_sarif_log`, for gates that need nothing else."""
-    return read_sarif_log(path, expected_tool).results
+    return read_sarif_log(path, expected_tool, within=within).results
 
 
-def _result(tool: str, raw: dict[str, Any]) -> SarifResult:
+def _result(path: Path, where: str, tool: str, raw: dict[str, Any]) -> SarifResult:
     message = raw.get("message", {})
     text = str(message.get("text", "")) if isinstance(message, dict) else str(message)
     file: str | None = None
@@ -75,7 +85,8 @@ def _result(tool: str, raw: dict[str, Any]) -> SarifResult:
         uri = physical.get("artifactLocation", {}).get("uri")
         file = str(uri).removeprefix("file://") if uri is not None else None
         start = physical.get("region", {}).get("startLine")
-        line = int(start) if start is not None else None
+        field = f"{where}.locations[0].physicalLocation.region.startLine"
+        line = json_int(start, path, field, LINE) if start is not None else None
     return SarifResult(
         tool=tool,
         rule_id=str(raw.get("ruleId", "")),

@@ -1,7 +1,9 @@
 """Read a JUnit XML artifact (pytest's or mypy's) into counts a gate can trust.
 
 Counts come from the test cases themselves, not from the suite attributes a writer may
-have left stale. An unreadable, truncated or foreign file raises `ArtifactError`.
+have left stale. The file is read by `cimaturity.artifacts.parse_xml` (a regular file inside the
+check's artifact folder, size-capped, entities never expanded); an unreadable, truncated or
+foreign file raises `ArtifactError`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from pathlib import Path
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestCase
 
+from cimaturity.artifacts import parse_xml
 from cimaturity.model import ArtifactError
+
+KIND = "JUnit XML"
 
 
 @dataclass(frozen=True)
@@ -56,14 +61,12 @@ class JUnitReport:
         return tuple(case for case in self.cases if case.outcome in ("failed", "error"))
 
 
-def read_junit(path: Path) -> JUnitReport:
-    if not path.is_file():
-        raise ArtifactError(f"{path}: JUnit XML missing")
+def read_junit(path: Path, *, within: Path | None = None) -> JUnitReport:
+    """Every test case of `path`; `within` is the boundary folder (default: the file's own)."""
+    root = parse_xml(path, KIND, within=within)
     try:
-        document = JUnitXml.fromfile(str(path))
+        document = JUnitXml.fromroot(root)
         cases = tuple(_case(case) for suite in document for case in suite)
-    except SyntaxError as exc:  # ElementTree's and lxml's parse errors both derive from it
-        raise ArtifactError(f"{path}: not well-formed XML ({exc})") from None
     except JUnitXmlError:
         raise ArtifactError(f"{path}: not a JUnit XML file (root is not testsuites/testsuite)") from None
     except (AttributeError, TypeError, ValueError) as exc:
@@ -96,7 +99,12 @@ PYTEST_NO_TESTS = 5  # pytest's exit code when it collected no test
 
 
 def trusted_pytest_report(
-    exit_code: int, path: Path, where: str, *, exit_1_without_failures: bool = False
+    exit_code: int,
+    path: Path,
+    where: str,
+    *,
+    exit_1_without_failures: bool = False,
+    within: Path | None = None,
 ) -> JUnitReport:
     """The JUnit report of a pytest run, once it agrees with pytest's exit code.
 
@@ -105,7 +113,7 @@ def trusted_pytest_report(
     """
     if exit_code == PYTEST_NO_TESTS:
         raise ArtifactError(f"no tests ran (pytest exit 5) in {where}")
-    report = read_junit(path)
+    report = read_junit(path, within=within)
     if report.tests == 0:
         raise ArtifactError(f"no tests ran: {path.name} records no test case")
     if exit_code == 0 and report.broken:

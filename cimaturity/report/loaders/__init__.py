@@ -7,6 +7,10 @@ or CycloneDX JSON -> licenses, Locust stats CSV -> performance. A Cobertura XML 
 (coverage JSON carries the same numbers). An artifact of no known kind is ignored; one that
 claims a known kind (by extension or content) and cannot be read becomes an `ArtifactProblem`
 naming the file, and the other artifacts still load.
+
+Every file is read through `cimaturity.artifacts` with the reports folder as the boundary: only
+regular files inside it (a symlink leading outside, a FIFO or a device is a problem, never read),
+size-capped per format, numbers range-checked where they are used.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from cimaturity.artifacts import CSV_MAX_BYTES
 from cimaturity.model import ArtifactError
 from cimaturity.report import evidence as ev
 from cimaturity.report.evidence import Evidence
@@ -33,7 +38,7 @@ from cimaturity.report.loaders.licenses import (
     is_pip_licenses,
     pip_licenses_from_document,
 )
-from cimaturity.report.loaders.locust import is_locust_stats, load_locust
+from cimaturity.report.loaders.locust import is_locust_stats, locust_from_bytes
 from cimaturity.report.loaders.pip_audit import audit_from_document, is_pip_audit
 from cimaturity.report.loaders.runjson import CheckEntry, RunFile, load_run
 from cimaturity.report.loaders.sarif import (
@@ -41,7 +46,6 @@ from cimaturity.report.loaders.sarif import (
     SarifData,
     findings_frame,
     is_sarif,
-    load_sarif,
     sarif_from_document,
 )
 from cimaturity.report.loaders.suppressions import source_comments
@@ -75,7 +79,7 @@ def load_evidence(reports_dir: Path, project_root: Path | None = None) -> Eviden
 
     Raises ArtifactError when `run.json` itself is missing or invalid: nothing to go on.
     """
-    run = load_run(reports_dir / RUN_FILE)
+    run = load_run(reports_dir / RUN_FILE, within=reports_dir)
     project_root = project_root.resolve() if project_root is not None else None
     # file paths in findings are made relative to where the tools ran
     tools_root = project_root or Path(run.info.project)
@@ -84,27 +88,28 @@ def load_evidence(reports_dir: Path, project_root: Path | None = None) -> Eviden
         for relative in check.artifacts:
             path = reports_dir / relative
             try:
-                _load_artifact(path, check, got, tools_root)
+                _load_artifact(path, reports_dir, check, got, tools_root)
             except ArtifactError as exc:
                 got.problems.append(ev.ArtifactProblem(check.name, relative, str(exc)))
     return _evidence(run, got, project_root)
 
 
-def _load_artifact(path: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
+def _load_artifact(path: Path, within: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".sarif":
-        _add_sarif(got, load_sarif(path, check.name, project_root))
+        document = c.read_json(path, "SARIF", within=within)
+        _add_sarif(got, sarif_from_document(path, document, check.name, project_root))
     elif suffix == ".xml":
-        _load_xml(path, check, got)
+        _load_xml(path, within, check, got)
     elif suffix == ".json":
-        _load_json(path, check, got, project_root)
+        _load_json(path, within, check, got, project_root)
     elif suffix == ".csv":
-        _load_csv(path, got)
+        _load_csv(path, within, got)
     # any other kind (HTML reports, logs, ...) is not evidence we read: ignored
 
 
-def _load_xml(path: Path, check: CheckEntry, got: _Collected) -> None:
-    root = parse_xml(path, "XML")  # parsed once, then read as whatever its root says it is
+def _load_xml(path: Path, within: Path, check: CheckEntry, got: _Collected) -> None:
+    root = parse_xml(path, "XML", within=within)  # parsed once, then read as whatever its root says
     tag = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
     if tag in JUNIT_ROOTS:
         got.tests.append((check.name, junit_columns(path, root)))
@@ -112,8 +117,8 @@ def _load_xml(path: Path, check: CheckEntry, got: _Collected) -> None:
     # "coverage" (Cobertura): coverage.json carries the same numbers; anything else: not ours
 
 
-def _load_json(path: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
-    document = c.read_json(path, "JSON")
+def _load_json(path: Path, within: Path, check: CheckEntry, got: _Collected, project_root: Path) -> None:
+    document = c.read_json(path, "JSON", within=within)
     handlers: tuple[tuple[Callable[[Any], bool], Callable[[], None]], ...] = (
         (is_sarif, lambda: _add_sarif(got, sarif_from_document(path, document, check.name, project_root))),
         (is_coverage_json, lambda: _add_coverage(got, path, document)),
@@ -130,10 +135,11 @@ def _load_json(path: Path, check: CheckEntry, got: _Collected, project_root: Pat
     # a JSON of no known kind (e.g. a tool's own metadata): not evidence we read
 
 
-def _load_csv(path: Path, got: _Collected) -> None:
-    header = c.read_bytes(path, "CSV").split(b"\n", 1)[0].decode("utf-8-sig", "replace")
+def _load_csv(path: Path, within: Path, got: _Collected) -> None:
+    data = c.read_bytes(path, "CSV", within=within, max_bytes=CSV_MAX_BYTES)  # read once
+    header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
     if is_locust_stats([cell.strip().strip('"') for cell in header.split(",")]):
-        got.performance.append(load_locust(path))
+        got.performance.append(locust_from_bytes(path, data))
     # other Locust CSVs (_failures, _exceptions, _stats_history) are not read
 
 

@@ -13,12 +13,24 @@ from typing import Any
 
 import pandas as pd
 
-# The file readers live in cimaturity.artifacts (the checks use them too); re-exported for loaders.
-from cimaturity.artifacts import check_file as check_file
+# The file readers and number checks live in cimaturity.artifacts (the checks use them too);
+# re-exported for loaders.
+from cimaturity.artifacts import COUNT as COUNT
+from cimaturity.artifacts import EXIT_CODE as EXIT_CODE
+from cimaturity.artifacts import LINE as LINE
+from cimaturity.artifacts import METRIC as METRIC
+from cimaturity.artifacts import MILLISECONDS as MILLISECONDS
+from cimaturity.artifacts import PERCENT as PERCENT
+from cimaturity.artifacts import RATE as RATE
+from cimaturity.artifacts import SECONDS as SECONDS
+from cimaturity.artifacts import json_float as json_float
+from cimaturity.artifacts import json_int as json_int
 from cimaturity.artifacts import one_line
 from cimaturity.artifacts import parse_json as parse_json
 from cimaturity.artifacts import read_bytes as read_bytes
 from cimaturity.artifacts import read_json as read_json
+from cimaturity.artifacts import text_float as text_float
+from cimaturity.artifacts import text_int as text_int
 from cimaturity.model import ArtifactError
 
 # dtypes per column; columns not listed are strings. The column order comes from evidence.py.
@@ -93,19 +105,6 @@ def require_str(value: object, path: Path, what: str) -> str:
 
 def optional_str(value: object, path: Path, what: str) -> str | None:
     return None if value is None else require_str(value, path, what)
-
-
-def require_number(value: object, path: Path, what: str) -> float:
-    # bool is an int subclass in Python, but `true` is never a count or a duration
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a number")
-    return float(value)
-
-
-def require_int(value: object, path: Path, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected an integer")
-    return value
 
 
 def short(text: str) -> str:

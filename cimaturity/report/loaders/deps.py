@@ -39,8 +39,8 @@ def is_deps_summary(document: Any) -> bool:
     return isinstance(document, dict) and all(key in document for key in _KEYS)
 
 
-def load_deps_summary(path: Path) -> DepsData:
-    return deps_from_document(path, c.read_json(path, KIND))
+def load_deps_summary(path: Path, *, within: Path | None = None) -> DepsData:
+    return deps_from_document(path, c.read_json(path, KIND, within=within))
 
 
 def deps_from_document(path: Path, document: Any) -> DepsData:
@@ -56,7 +56,7 @@ def deps_from_document(path: Path, document: Any) -> DepsData:
         entry = c.require_dict(raw, path, f"files[{index}]")
         status = c.require_str(entry.get("status"), path, f"files[{index}].status")
         report = c.require_str(entry.get("report"), path, f"files[{index}].report")
-        c.require_int(entry.get("dependencies"), path, f"files[{index}].dependencies")
+        c.json_int(entry.get("dependencies"), path, f"files[{index}].dependencies", c.COUNT)
         if status != "audited":
             problem = c.optional_str(entry.get("problem"), path, f"files[{index}].problem")
             unaudited.append(Unaudited(report, problem or f"{report}: {status}"))

@@ -3,21 +3,23 @@
 `load_junit_reference` reads through junitparser's object model; it needs ~32 us per test case
 (100,000 cases: ~3.2 s, most of the report's 5 s budget), so `load_junit` walks the same lxml tree
 directly (~4x faster) with the same rules; a test keeps the two in agreement on real pytest and
-mypy output. Both parse with an lxml parser that resolves no entities and fetches nothing,
-because a report may be built from another repository's artifacts.
+mypy output. Both read through `cimaturity.artifacts.parse_xml` (a regular file inside the
+reports folder, size-capped, parsed with no entity expanded and nothing fetched), because a
+report may be built from another repository's artifacts. A test's time is range-checked.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped
-from lxml import etree
 
-from cimaturity.artifacts import one_line
+from cimaturity.artifacts import MAX_SECONDS, one_line
+from cimaturity.artifacts import parse_xml as _parse_xml
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import TEST_COLUMNS
 from cimaturity.report.loaders import common as c
@@ -38,14 +40,6 @@ class TestRecord:
     message: str
 
 
-def safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
-
-
-def _parse(source: str | IO[bytes]) -> Any:
-    return etree.parse(source, safe_parser())
-
-
 _RESULT_STATUS = {"error": "error", "failure": "failed", "skipped": "skipped"}
 _PRECEDENCE = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
@@ -63,20 +57,14 @@ class TestColumns:
     message: list[str] = field(default_factory=list)
 
 
-def load_junit(path: Path, check: str) -> pd.DataFrame:
+def load_junit(path: Path, check: str, *, within: Path | None = None) -> pd.DataFrame:
     """One row per test case. Raises ArtifactError naming the file."""
-    return tests_frame([(check, junit_columns(path, parse_xml(path, KIND)))])
+    return tests_frame([(check, junit_columns(path, parse_xml(path, KIND, within=within)))])
 
 
-def parse_xml(path: Path, kind: str) -> Any:
-    """The root element of a well-formed XML file (entities unresolved, nothing fetched)."""
-    c.check_file(path, kind)
-    try:
-        return _parse(str(path)).getroot()
-    except etree.XMLSyntaxError as exc:
-        raise ArtifactError(f"{path}: {kind} file is not well-formed XML ({one_line(str(exc))})") from None
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: {kind} file unreadable ({one_line(str(exc))})") from None
+def parse_xml(path: Path, kind: str, *, within: Path | None = None) -> Any:
+    """The root element of a well-formed XML file (`cimaturity.artifacts.parse_xml`)."""
+    return _parse_xml(path, kind, within=within)
 
 
 def junit_columns(path: Path, root: Any) -> TestColumns:
@@ -98,14 +86,28 @@ def junit_columns(path: Path, root: Any) -> TestColumns:
                     if not message:
                         message = child.get("message") or child.text or ""
                 classname, name = case.get("classname") or "", case.get("name") or ""
+                label = f"{classname}::{name}" if classname else name
                 out.suite.append(suite_name)
-                out.case.append(f"{classname}::{name}" if classname else name)
+                out.case.append(label)
                 out.status.append(status)
-                out.time_s.append(float(case.get("time") or 0.0))
+                out.time_s.append(_time(case.get("time"), path, label))
                 out.message.append(c.short(message) if message else "")
-    except ValueError as exc:  # e.g. time="soon"
+    except ValueError as exc:
         raise ArtifactError(f"{path}: {KIND} file is malformed ({one_line(str(exc))})") from None
     return out
+
+
+def _time(text: str | None, path: Path, case: str) -> float:
+    """A test case's `time` in seconds (absent: 0); "soon", "nan", "1e999" or -1 is refused."""
+    if not text:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if 0.0 <= value <= MAX_SECONDS:  # the hot path: one comparison; False for NaN
+        return value
+    return c.text_float(text, path, f"testcase {case[:100]!r} time", c.SECONDS)  # raises, naming the field
 
 
 def tests_frame(groups: list[tuple[str, TestColumns]]) -> pd.DataFrame:
@@ -124,17 +126,12 @@ def tests_frame(groups: list[tuple[str, TestColumns]]) -> pd.DataFrame:
 
 def load_junit_reference(path: Path, check: str) -> pd.DataFrame:
     """`load_junit` through junitparser's object model: the reference the fast path must match."""
-    c.check_file(path, KIND)
     try:
-        xml = JUnitXml.fromfile(str(path), parse_func=_parse)
-    except etree.XMLSyntaxError as exc:
-        raise ArtifactError(f"{path}: {KIND} file is not well-formed XML ({one_line(str(exc))})") from None
+        xml = JUnitXml.fromroot(parse_xml(path, KIND))
     except JUnitXmlError:
         raise ArtifactError(f"{path}: not a {KIND} file ({_WRONG_ROOT})") from None
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: {KIND} file unreadable ({one_line(str(exc))})") from None
     try:
-        records = [record for suite in xml for record in _suite(suite)]
+        records = [record for suite in xml for record in _suite(path, suite)]
     except (ValueError, TypeError, AttributeError) as exc:  # e.g. time="soon"
         raise ArtifactError(f"{path}: {KIND} file is malformed ({one_line(str(exc))})") from None
     return _reference_frame(check, records)
@@ -154,7 +151,7 @@ def _reference_frame(check: str, records: list[TestRecord]) -> pd.DataFrame:
     )
 
 
-def _suite(suite: Any) -> list[TestRecord]:
+def _suite(path: Path, suite: Any) -> list[TestRecord]:
     suite_name = suite.name or ""
     records: list[TestRecord] = []
     for case in suite:
@@ -175,12 +172,13 @@ def _suite(suite: Any) -> list[TestRecord]:
             if not message:
                 message = result.message or result.text or ""
         classname, name = case.classname or "", case.name or ""
+        label = f"{classname}::{name}" if classname else name
         records.append(
             TestRecord(
                 suite=suite_name,
-                case=f"{classname}::{name}" if classname else name,
+                case=label,
                 status=status,
-                time_s=float(case.time or 0.0),
+                time_s=_time(case._elem.get("time"), path, label),
                 message=c.short(message),
             )
         )

@@ -41,8 +41,8 @@ def is_cyclonedx(document: Any) -> bool:
     return isinstance(document, dict) and document.get("bomFormat") == "CycloneDX"
 
 
-def load_pip_licenses(path: Path) -> pd.DataFrame:
-    return pip_licenses_from_document(path, c.read_json(path, PIP_LICENSES))
+def load_pip_licenses(path: Path, *, within: Path | None = None) -> pd.DataFrame:
+    return pip_licenses_from_document(path, c.read_json(path, PIP_LICENSES, within=within))
 
 
 def pip_licenses_from_document(path: Path, document: Any) -> pd.DataFrame:
@@ -60,8 +60,8 @@ def pip_licenses_from_document(path: Path, document: Any) -> pd.DataFrame:
     return c.frame(LICENSE_COLUMNS, data)
 
 
-def load_cyclonedx(path: Path) -> BomData:
-    return cyclonedx_from_document(path, c.read_json(path, CYCLONEDX))
+def load_cyclonedx(path: Path, *, within: Path | None = None) -> BomData:
+    return cyclonedx_from_document(path, c.read_json(path, CYCLONEDX, within=within))
 
 
 def cyclonedx_from_document(path: Path, document: Any) -> BomData:

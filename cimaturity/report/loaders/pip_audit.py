@@ -31,8 +31,8 @@ def is_pip_audit(document: Any) -> bool:
     return isinstance(document, dict) and "dependencies" in document
 
 
-def load_pip_audit(path: Path) -> AuditData:
-    return audit_from_document(path, c.read_json(path, KIND))
+def load_pip_audit(path: Path, *, within: Path | None = None) -> AuditData:
+    return audit_from_document(path, c.read_json(path, KIND, within=within))
 
 
 def audit_from_document(path: Path, document: Any) -> AuditData:

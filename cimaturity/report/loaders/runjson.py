@@ -16,6 +16,7 @@ from cimaturity.report.loaders import common as c
 from cimaturity.runfile import FORMAT_VERSION
 
 KIND = "run.json"
+MAX_BYTES = 16 * 1024 * 1024  # one entry per check: a few kilobytes
 _STATUSES = frozenset(status.value for status in Status)
 _STAGES = frozenset(stage.value for stage in Stage)
 
@@ -70,8 +71,10 @@ class RunFile:
         )
 
 
-def load_run(path: Path) -> RunFile:
-    document = c.require_dict(c.read_json(path, KIND), path, "the top level")
+def load_run(path: Path, *, within: Path | None = None) -> RunFile:
+    document = c.require_dict(
+        c.read_json(path, KIND, within=within, max_bytes=MAX_BYTES), path, "the top level"
+    )
     version = document.get("format_version")
     if version != FORMAT_VERSION:
         raise ArtifactError(
@@ -87,7 +90,7 @@ def load_run(path: Path) -> RunFile:
         git_branch=c.optional_str(git.get("branch"), path, "git.branch"),
         started_at=c.require_str(document.get("started_at"), path, "started_at"),
         finished_at=c.require_str(document.get("finished_at"), path, "finished_at"),
-        duration_s=c.require_number(document.get("duration_s"), path, "duration_s"),
+        duration_s=c.json_float(document.get("duration_s"), path, "duration_s", c.SECONDS),
     )
     raw_checks = c.require_list(document.get("checks"), path, "checks")
     checks = tuple(_check(path, index, raw) for index, raw in enumerate(raw_checks))
@@ -115,13 +118,16 @@ def _check(path: Path, index: int, raw: object) -> CheckEntry:
         status=status,
         reason=c.require_str(entry.get("reason", ""), path, f"{where}.reason"),
         started_at=c.require_str(entry.get("started_at"), path, f"{where}.started_at"),
-        duration_s=c.require_number(entry.get("duration_s"), path, f"{where}.duration_s"),
-        exit_code=None if exit_code is None else c.require_int(exit_code, path, f"{where}.exit_code"),
+        duration_s=c.json_float(entry.get("duration_s"), path, f"{where}.duration_s", c.SECONDS),
+        exit_code=None
+        if exit_code is None
+        else c.json_int(exit_code, path, f"{where}.exit_code", c.EXIT_CODE),
         tool_version=c.optional_str(entry.get("tool_version"), path, f"{where}.tool_version"),
         artifacts=tuple(_artifact(path, f"{where}.artifacts[{i}]", item) for i, item in enumerate(artifacts)),
         log=c.optional_str(entry.get("log"), path, f"{where}.log"),
         metrics={
-            key: c.require_number(value, path, f"{where}.metrics.{key}") for key, value in metrics.items()
+            key: c.json_float(value, path, f"{where}.metrics.{key}", c.METRIC)
+            for key, value in metrics.items()
         },
     )
 

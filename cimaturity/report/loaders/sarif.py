@@ -1,7 +1,8 @@
 """SARIF 2.1.0 (ruff, bandit, hadolint, zizmor, detect-secrets, ...) -> `findings` frame.
 
-Parsing and the SARIF object model come from sarif-tools (`load_sarif_file`, `SarifFile`,
-`SarifRun`, `read_result_severity`, `read_result_location`); the record is our own, because
+The file is read by `cimaturity.artifacts.read_json` (a regular file inside the reports folder,
+size-capped); the SARIF object model comes from sarif-tools (`SarifFile`, `SarifRun`,
+`read_result_severity`, `read_result_location`); the record is our own, because
 sarif-tools' record copies text we must not keep and has no severity beyond the SARIF level.
 Snippets (`region.snippet`, `contextRegion`) are never read: a secret scanner's snippet is the
 secret.
@@ -9,18 +10,17 @@ secret.
 
 from __future__ import annotations
 
-import math
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sarif.loader import load_sarif_file
 from sarif.sarif_file import SarifFile, SarifRun
 from sarif.sarif_file_utils import read_result_location, read_result_severity
 
-from cimaturity.artifacts import one_line
+from cimaturity.artifacts import Range, one_line
 from cimaturity.model import ArtifactError
 from cimaturity.report.evidence import FINDING_COLUMNS
 from cimaturity.report.loaders import common as c
@@ -28,6 +28,7 @@ from cimaturity.report.loaders import common as c
 KIND = "SARIF"
 SARIF_VERSION = "2.1.0"
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+SCORE = Range("a security-severity score", 0, 10)  # CVSS, as GitHub reads it
 _LEVELS = {"error": "high", "warning": "medium", "note": "low", "none": "info"}
 _BANDIT = {"high": "high", "medium": "medium", "low": "low", "undefined": "info"}
 
@@ -54,39 +55,40 @@ class SarifData:
         return findings_frame([(self.check, self.records)])
 
 
-def load_sarif(path: Path, check: str, project_root: Path | None = None) -> SarifData:
+_NO_MTIME = dt.datetime(1970, 1, 1)  # sarif-tools would stat the file again for it: never used
+
+
+def load_sarif(
+    path: Path, check: str, project_root: Path | None = None, *, within: Path | None = None
+) -> SarifData:
     """Every result of every run in `path` as findings. Raises ArtifactError naming the file."""
-    c.check_file(path, KIND)  # missing or empty: say so, rather than sarif-tools' generic IOError
-    try:
-        sarif_file = load_sarif_file(str(path))
-    except OSError as exc:  # sarif-tools wraps every failure (JSON or object model) in IOError
-        cause = exc.__cause__ or exc
-        if isinstance(cause, ValueError | RecursionError):  # JSONDecodeError, UnicodeDecodeError
-            raise ArtifactError(f"{path}: SARIF file is not valid JSON ({one_line(str(cause))})") from None
-        raise ArtifactError(
-            f"{path}: not a SARIF log ({type(cause).__name__}: {one_line(str(cause))})"
-        ) from None
-    return _data(path, sarif_file, check, project_root)
+    return sarif_from_document(path, c.read_json(path, KIND, within=within), check, project_root)
 
 
 def sarif_from_document(path: Path, document: Any, check: str, project_root: Path | None) -> SarifData:
     """The same, for a document already parsed (a SARIF log saved as `.json`)."""
     _validate_top(path, document)
-    return _data(path, SarifFile(str(path), document), check, project_root)
+    try:
+        sarif_file = SarifFile(str(path), document, mtime=_NO_MTIME)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # its `conversion` block, read eagerly
+        raise ArtifactError(f"{path}: not a SARIF log ({type(exc).__name__}: {one_line(str(exc))})") from None
+    return _data(path, sarif_file, check, project_root)
 
 
 def _data(path: Path, sarif_file: SarifFile, check: str, project_root: Path | None) -> SarifData:
     records = read_findings(path, sarif_file, project_root)
-    entries = [_baseline_entries(run.run_data) for run in sarif_file.runs]
+    entries = [_baseline_entries(path, run.run_index, run.run_data) for run in sarif_file.runs]
     known = [entry for entry in entries if entry is not None]
     return SarifData(check, records, sum(known) if known else None)
 
 
-def _baseline_entries(run_data: Mapping[str, Any]) -> int | None:
+def _baseline_entries(path: Path, index: int, run_data: Mapping[str, Any]) -> int | None:
     """`runs[].properties.baseline_entries`, as cimaturity's secrets scan writes it."""
     properties = run_data.get("properties")
-    value = properties.get("baseline_entries") if isinstance(properties, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if not isinstance(properties, dict) or properties.get("baseline_entries") is None:
+        return None
+    field = f"runs[{index}].properties.baseline_entries"
+    return c.json_int(properties["baseline_entries"], path, field, c.COUNT)
 
 
 def is_sarif(document: Any) -> bool:
@@ -168,9 +170,20 @@ def _run_findings(path: Path, run: SarifRun, project_root: Path | None) -> list[
             Finding(
                 tool=tool,
                 rule=rule_id,
-                severity=_severity(tool, level, result.get("properties"), rule.get("properties")),
+                severity=_severity(
+                    path,
+                    tool,
+                    level,
+                    (
+                        (f"runs[{run.run_index}].results[{index}].properties", result.get("properties")),
+                        (
+                            f"runs[{run.run_index}].tool.driver.rules[{rule_id!r}].properties",
+                            rule.get("properties"),
+                        ),
+                    ),
+                ),
                 file=_relative(file, root),
-                line=_line(line),
+                line=_line(path, run.run_index, index, line),
                 message=c.redact(c.short(_message(result))),
                 suppressed=_suppressed(result.get("suppressions")),
             )
@@ -196,11 +209,13 @@ def _rule_id(result: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) 
     return rule_id
 
 
-def _severity(tool: str, level: str, *property_bags: object) -> str:
-    """critical..info: a security-severity score (as GitHub reads it), else bandit's own, else level."""
-    for bag in property_bags:
+def _severity(path: Path, tool: str, level: str, bags: tuple[tuple[str, object], ...]) -> str:
+    """critical..info: a security-severity score (as GitHub reads it), else bandit's own, else level.
+
+    `bags` are the (field, property bag) of the result, then of its rule."""
+    for where, bag in bags:
         if isinstance(bag, dict) and "security-severity" in bag:
-            score = _score(bag["security-severity"])
+            score = _score(path, f"{where}.security-severity", bag["security-severity"])
             if score is not None:
                 if score >= 9.0:
                     return "critical"
@@ -209,7 +224,7 @@ def _severity(tool: str, level: str, *property_bags: object) -> str:
                 if score >= 4.0:
                     return "medium"
                 return "low"
-    result_properties = property_bags[0]
+    result_properties = bags[0][1]
     if isinstance(result_properties, dict):
         bandit = result_properties.get("issue_severity")
         if isinstance(bandit, str) and bandit.lower() in _BANDIT:
@@ -217,14 +232,18 @@ def _severity(tool: str, level: str, *property_bags: object) -> str:
     return _LEVELS[level]
 
 
-def _score(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        score = float(value)  # type: ignore[arg-type]  # str or number, as tools write it
-    except (TypeError, ValueError):
-        return None
-    return score if math.isfinite(score) else None
+def _score(path: Path, field: str, value: object) -> float | None:
+    """A security-severity score (a string or a number, as tools write it). No number at all
+    ("", "high", null): None, the level decides; a number outside 0..10, NaN or infinite: refused."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return None
+        return c.text_float(value, path, field, SCORE)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return c.json_float(value, path, field, SCORE)
+    return None
 
 
 def _message(result: Mapping[str, Any]) -> str:
@@ -239,12 +258,11 @@ def _message(result: Mapping[str, Any]) -> str:
     return text
 
 
-def _line(value: object) -> int | None:
+def _line(path: Path, run: int, index: int, value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"region.startLine is {value!r}, not an integer")
-    return value
+    field = f"runs[{run}].results[{index}].locations[0].physicalLocation.region.startLine"
+    return c.json_int(value, path, field, c.LINE)
 
 
 def _relative(file: object, root: str | None) -> str:

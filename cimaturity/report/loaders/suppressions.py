@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from cimaturity.artifacts import read_bytes
 from cimaturity.config import ConfigError, load_config
+from cimaturity.model import ArtifactError
 
 # Patterns on raw bytes: no decoding, one pass per pattern over each file.
 _COMMENTS: tuple[tuple[str, re.Pattern[bytes]], ...] = (
@@ -33,12 +35,10 @@ def source_comments(project_root: Path) -> dict[str, int]:
     """Counts of each suppression comment over the project's `*.py` source and test files."""
     totals = dict.fromkeys((kind for kind, _ in _COMMENTS), 0)
     for path in python_sources(project_root):
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError:
-            continue  # vanished or unreadable: it is not evidence either way
+        try:  # the artifact rules: a regular file inside the project, under the cap, never blocking
+            data = read_bytes(path, "Python source", within=project_root, max_bytes=MAX_FILE_BYTES)
+        except ArtifactError:
+            continue  # vanished, unreadable, empty, too large, a FIFO, a link outside: not evidence
         if b"#" not in data:
             continue
         for kind, pattern in _COMMENTS:
