@@ -85,7 +85,7 @@ def read_pip_audit(
         problem = f"{report}: pip-audit wrote no report"
         return AuditedFile(requirements, str(report), "missing", 0, problem), [], []
     try:
-        document = json.loads(report.read_text(encoding="utf-8"))
+        document = read_json(report, "pip-audit JSON")
         dependencies = document["dependencies"]
         if not isinstance(dependencies, list):
             raise TypeError("'dependencies' is not a list")
@@ -108,9 +108,8 @@ def read_pip_audit(
                         requirements=(requirements,),
                     )
                 )
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        problem = f"{report}: not valid JSON ({exc})"
-        return AuditedFile(requirements, str(report), "invalid", 0, problem), [], []
+    except ArtifactError as exc:
+        return AuditedFile(requirements, str(report), "invalid", 0, str(exc)), [], []
     except (KeyError, TypeError, AttributeError) as exc:
         problem = f"{report}: not a pip-audit JSON report (missing or bad {exc})"
         return AuditedFile(requirements, str(report), "invalid", 0, problem), [], []
@@ -120,9 +119,9 @@ def read_pip_audit(
 def read_safety(report: Path) -> SafetyResult:
     """safety 3.x `scan --save-as json`: count its known vulnerabilities (format not verified offline)."""
     try:
-        document = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return SafetyResult("error", f"{report}: unreadable safety report ({exc})")
+        document = read_json(report, "safety JSON")
+    except ArtifactError as exc:
+        return SafetyResult("error", f"unreadable safety report: {exc}")
     if not isinstance(document, dict) or "scan_results" not in document:
         return SafetyResult("error", f"{report}: safety report format not recognised (no 'scan_results')")
     count = sum(len(found) for found in _known_vulnerabilities(document))

@@ -29,7 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cimaturity.artifacts import read_json
 from cimaturity.atomic import write_text_atomic
+from cimaturity.model import ArtifactError
 
 COMMIT_MARK = "\x00commit "
 _HUNK = re.compile(r"^@@+ (?:-\d+(?:,\d+)? )+\+(\d+)(?:,\d+)? @@+")
@@ -82,14 +84,15 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def load_baseline(path: Path, folder: str = "") -> Baseline:
+def load_baseline(path: Path, folder: str = "", within: Path | None = None) -> Baseline:
     """detect-secrets' baseline format; only entries audited as not secret suppress a finding.
 
     `folder`: where the baseline sits in the repository (`backend`). A baseline made there names
     files relative to it, so each entry also suppresses `folder/` + its file name.
     """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        # By the artifact rules: a regular file inside the repository, size-capped.
+        document = read_json(path, "secrets baseline", within=within or path.parent)
         results = document["results"]
         audited = frozenset(
             (name, str(entry["hashed_secret"]))
@@ -99,10 +102,8 @@ def load_baseline(path: Path, folder: str = "") -> Baseline:
             for name in _names(str(filename), folder)
         )
         count = sum(len(entries) for entries in results.values())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read secrets baseline ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: secrets baseline is not valid JSON ({exc})") from None
+    except ArtifactError as exc:
+        raise InputError(str(exc)) from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: not a detect-secrets baseline (missing or bad {exc})") from None
     return Baseline(str(path), audited, count)
@@ -379,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         baseline = None
         if args.baseline and (root / args.baseline).is_file():
             folder = Path(args.baseline).parent.as_posix()
-            loaded = load_baseline(root / args.baseline, "" if folder == "." else folder)
+            loaded = load_baseline(root / args.baseline, "" if folder == "." else folder, within=root)
             baseline = replace(loaded, path=args.baseline)  # as configured
         exclude = frozenset({args.baseline} if args.baseline else ())
         findings, stats = scan_repository(root, exclude)
