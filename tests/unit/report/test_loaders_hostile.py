@@ -8,19 +8,16 @@ from __future__ import annotations
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import pytest
 
 from cimaturity.report.loaders import load_evidence
 from cimaturity.report.loaders.suppressions import source_comments
 from cimaturity.report.pipeline import ReportError, run_report
+from tests.support.limits import GIB, deadline
 
 from .test_loaders_evidence import JUNIT, put, write_run_json
 
@@ -35,34 +32,6 @@ TEN_TO_400 = "10000000000000000000… (401 digits)"  # a value too long to show 
 LINE_RANGE = "expected a line number from 1 to 2147483647"
 COUNT_RANGE = "expected a count from 0 to 9007199254740991"
 GOOD_ROW = ",Aggregated,10,0,5,5,1,9,10,2.5,0,5,5,5,5,5,5,5,9,9,9,9\n"
-
-GIB = 1024**3
-
-
-class Blocked(Exception):  # not an OSError (as TimeoutError is): nothing may swallow it
-    """The code under test blocked past its deadline."""
-
-
-@contextmanager
-def deadline(seconds: int = 20, memory: int = 2 * GIB) -> Iterator[None]:
-    """Fail, rather than hang the suite or exhaust the machine, when the code under test blocks
-    (on a FIFO) or reads without end (/dev/zero): an alarm, and at most `memory` more address space."""
-
-    def expire(_signum: int, _frame: FrameType | None) -> None:
-        raise Blocked(f"still blocked after {seconds} s")
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    in_use = int(Path("/proc/self/status").read_text().split("VmSize:")[1].split()[0]) * 1024
-    cap = in_use + memory if hard == resource.RLIM_INFINITY else min(in_use + memory, hard)
-    previous = signal.signal(signal.SIGALRM, expire)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        signal.signal(signal.SIGALRM, previous)
 
 
 def sarif(start_line: object = 3, **extra: object) -> str:
@@ -97,7 +66,7 @@ def project(tmp_path: Path) -> Path:
 def report_with(project: Path, artifacts: dict[str, list[str]]) -> list[dict[str, str]]:
     """`run_report` (what `invoke report` does) over `artifacts`; the problems summary.json lists."""
     write_run_json(project / "reports", project, artifacts, {})
-    with deadline():
+    with deadline(20):
         _score, paths, _ = run_report(project, project / "reports")
     problems: list[dict[str, str]] = json.loads(paths[2].read_text())["problems"]
     assert all("\n" not in problem["message"] for problem in problems)
@@ -191,7 +160,7 @@ def test_run_json_with_huge_numbers_stops_the_report_in_one_line(
         node = node[part]
     node[last] = value
     (reports / "run.json").write_text(json.dumps(document))
-    with deadline(), pytest.raises(ReportError) as caught:
+    with deadline(20), pytest.raises(ReportError) as caught:
         run_report(project, reports)
     assert str(caught.value).startswith(f"{reports / 'run.json'}: {message}")
     assert "\n" not in str(caught.value)
@@ -284,7 +253,7 @@ def test_a_symlink_out_of_the_reports_folder_is_neither_read_nor_scored(
 def test_run_json_as_a_fifo_stops_the_report_in_one_line(project: Path) -> None:
     run = project / "reports" / "run.json"
     os.mkfifo(run)
-    with deadline(), pytest.raises(ReportError) as caught:
+    with deadline(20), pytest.raises(ReportError) as caught:
         run_report(project, project / "reports")
     assert str(caught.value) == f"{run}: run.json file is not a regular file (a FIFO)"
 
@@ -297,7 +266,7 @@ def test_the_suppression_scan_skips_a_fifo_and_a_link_out_of_the_project(
     os.mkfifo(project / "pkg" / "blocked.py")
     (tmp_path / "foreign.py").write_text("x = 1  # noqa\n" * 5)
     (project / "pkg" / "linked.py").symlink_to(tmp_path / "foreign.py")
-    with deadline():
+    with deadline(20):
         counts = source_comments(project)
     assert counts == {"nosec": 0, "noqa": 1, "type-ignore": 0}
 
