@@ -73,6 +73,7 @@ class ProjectConfig:
     typecheck_paths: tuple[str, ...]  # what mypy --strict checks (default: the source paths)
     requirements: tuple[str, ...]
     dockerfile: str = "Dockerfile"
+    dockerfile_configured: bool = False  # set explicitly: the check lints only it, never searches
     denied_licenses: tuple[str, ...] = DEFAULT_DENIED_LICENSES
     secrets_baseline: str = ".secrets.baseline"
     skip_checks: tuple[str, ...] = ()
@@ -131,6 +132,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         typecheck_paths=reader.str_list("typecheck_paths") or source_paths,
         requirements=reader.str_list("requirements") or _detect_requirements(root),
         dockerfile=reader.string("dockerfile", "Dockerfile"),
+        dockerfile_configured="dockerfile" in table,
         denied_licenses=reader.str_list("denied_licenses") or DEFAULT_DENIED_LICENSES,
         secrets_baseline=reader.string("secrets_baseline", ".secrets.baseline"),
         skip_checks=reader.str_list("skip_checks"),

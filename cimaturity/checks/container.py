@@ -38,7 +38,7 @@ def _not_applicable(ctx: CheckContext) -> str | None:
 def _no_dockerfile(ctx: CheckContext) -> str:
     """Why there is nothing to build here, and where the Dockerfiles are when they are elsewhere."""
     missing = f"not applicable: no Dockerfile ({ctx.config.dockerfile} not found)"
-    explicit = configured_dockerfile(ctx.root) is not None
+    explicit = configured_dockerfile(ctx.config) is not None
     found = () if explicit else find_dockerfiles(ctx.root, reports_folder(ctx))
     if not found:
         return missing

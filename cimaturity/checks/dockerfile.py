@@ -10,13 +10,13 @@ call; its SARIF names each file as given (relative to the project).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import yaml
 
 from cimaturity.checks.suppressions import count_matches
+from cimaturity.config import ProjectConfig
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.sarif import SarifResult, read_sarif
 
@@ -35,14 +35,9 @@ def is_dockerfile(name: str) -> bool:
     return name == DEFAULT or name.endswith(".Dockerfile") or name.startswith(f"{DEFAULT}.")
 
 
-def configured_dockerfile(root: Path) -> str | None:
+def configured_dockerfile(config: ProjectConfig) -> str | None:
     """`dockerfile` when `[tool.cimaturity]` sets it explicitly (the config holds a default)."""
-    try:
-        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    value = document.get("tool", {}).get("cimaturity", {}).get("dockerfile")
-    return value if isinstance(value, str) else None
+    return config.dockerfile if config.dockerfile_configured else None
 
 
 def find_dockerfiles(root: Path, skip: Path | None = None) -> tuple[str, ...]:
@@ -71,7 +66,7 @@ def reports_folder(ctx: CheckContext) -> Path:
 
 def project_dockerfiles(ctx: CheckContext) -> tuple[str, ...]:
     """What this check lints, relative to the project (empty: nothing to lint)."""
-    configured = configured_dockerfile(ctx.root)
+    configured = configured_dockerfile(ctx.config)
     if configured is not None:
         return (configured,) if (ctx.root / configured).is_file() else ()
     if (ctx.root / DEFAULT).is_file():
@@ -82,7 +77,7 @@ def project_dockerfiles(ctx: CheckContext) -> tuple[str, ...]:
 def _not_applicable(ctx: CheckContext) -> str | None:
     if project_dockerfiles(ctx):
         return None
-    configured = configured_dockerfile(ctx.root)
+    configured = configured_dockerfile(ctx.config)
     if configured is not None:
         return f"not applicable: no Dockerfile ({configured} not found)"
     return (

@@ -47,6 +47,17 @@ def _errored(check: str, reason: str) -> RuleOutcome:
     return RuleOutcome.no_evidence(f"`{check}` errored: {reason}", f"fix the `{check}` check so it can run")
 
 
+def _run_status(ctx: RuleContext, check: str) -> tuple[Status, str] | RuleOutcome:
+    """The check's status and reason in this run, or why there is none to judge (an unreadable
+    artifact, the check not in the run): every run-evidence rule starts here."""
+    if (problem := _problem(ctx, check)) is not None:
+        return problem
+    status = ctx.evidence.check_status(check)
+    if status is None:
+        return _not_in_run(check)
+    return status, _reason(ctx, check)
+
+
 def _gated(ctx: RuleContext, check: str, failed_cap: float, read: Callable[[], RuleOutcome]) -> RuleOutcome:
     """What `read` makes of `check`'s artifacts, as far as the check's own gate allows.
 
@@ -58,12 +69,10 @@ def _gated(ctx: RuleContext, check: str, failed_cap: float, read: Callable[[], R
       the gate's verdict is named where it limits the credit;
     - `passed`: the artifacts speak.
     """
-    if (problem := _problem(ctx, check)) is not None:
-        return problem
-    status = ctx.evidence.check_status(check)
-    if status is None:
-        return _not_in_run(check)
-    reason = _reason(ctx, check)
+    found = _run_status(ctx, check)
+    if isinstance(found, RuleOutcome):
+        return found
+    status, reason = found
     match status:
         case Status.PASSED:
             return read()
@@ -106,12 +115,10 @@ def check_passed(ctx: RuleContext, params: Params) -> RuleOutcome:
     and 0, some minor one above 0; e.g. lint with `violations` 0 and `unformatted_files` 9) earns
     `minor_credit`; `minor_evidence` says so, `{metric}` standing for a metric's value."""
     check = params.text("check")
-    if (problem := _problem(ctx, check)) is not None:
-        return problem
-    status = ctx.evidence.check_status(check)
-    if status is None:
-        return _not_in_run(check)
-    reason = _reason(ctx, check)
+    found = _run_status(ctx, check)
+    if isinstance(found, RuleOutcome):
+        return found
+    status, reason = found
     match status:
         case Status.PASSED:
             return RuleOutcome.met(f"`{check}` passed: {reason}")
@@ -176,18 +183,15 @@ def _minor_failure(ctx: RuleContext, params: Params) -> RuleOutcome | None:
 def check_ran(ctx: RuleContext, params: Params) -> RuleOutcome:
     """The check's tool ran to completion (its gate passed or failed on real results)."""
     check = params.text("check")
-    if (problem := _problem(ctx, check)) is not None:
-        return problem
-    status = ctx.evidence.check_status(check)
-    if status is None:
-        return _not_in_run(check)
+    found = _run_status(ctx, check)
+    if isinstance(found, RuleOutcome):
+        return found
+    status, reason = found
     match status:
         case Status.PASSED | Status.FAILED:
-            return RuleOutcome.met(f"`{check}` ran ({status}): {_reason(ctx, check)}")
+            return RuleOutcome.met(f"`{check}` ran ({status}): {reason}")
         case Status.ERROR | Status.SKIPPED:
-            return RuleOutcome.no_evidence(
-                f"`{check}` {status}: {_reason(ctx, check)}", f"a `{check}` result"
-            )
+            return RuleOutcome.no_evidence(f"`{check}` {status}: {reason}", f"a `{check}` result")
         case _:
             assert_never(status)
 
