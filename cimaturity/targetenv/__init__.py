@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -136,7 +135,7 @@ def resolve(
 
 
 def _provisioned(project: Path, environ: Mapping[str, str], say: Callable[[str], None]) -> TargetEnvironment:
-    uv = shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")]))
+    uv = provision.uv_executable(environ)
     if uv is None:
         raise TargetEnvError("the project has no environment and uv is not installed to provision one")
     try:

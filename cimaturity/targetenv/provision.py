@@ -3,9 +3,9 @@
 Nothing is written into the project: the virtualenv, exported pins and uv's own project
 environment live under the cache folder, and the project itself is built from a copy (setuptools
 writes `*.egg-info` into the tree it builds), whose editable hooks are then pointed back at the
-project, so its tests import the repository's own source. An environment counts only once its marker file is
-written (last), so a provisioning killed halfway is rebuilt, never reused half-made. A file lock
-keeps two runs from building the same environment at once.
+project, so its tests import the repository's own source. An environment counts only once its
+marker file is written (last), so a provisioning killed halfway is rebuilt, never reused half-made.
+A file lock keeps two runs from building the same environment at once.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import dataclasses
 import fcntl
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,6 +36,13 @@ TEST_TOOLS = ("pytest", "coverage")
 
 class ProvisionError(Exception):
     """uv could not build the environment; the message quotes uv's own error line."""
+
+
+def uv_executable(environ: Mapping[str, str]) -> str | None:
+    """uv beside cimaturity's interpreter (installed with it), else on PATH."""
+    return shutil.which(
+        "uv", path=os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")])
+    )
 
 
 def cache_root(environ: Mapping[str, str]) -> Path:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.targetenv.plan import PlanError, locked_requirements, lockfile
+from cimaturity.targetenv.provision import uv_executable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,9 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     if lock.name == "uv.lock":
-        uv = shutil.which(
-            "uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-        )
+        uv = uv_executable(os.environ)
         if uv is None:
             print("export_lock: uv is not installed (needed to read uv.lock)", file=sys.stderr)
             return 2
