@@ -1,7 +1,8 @@
 """Run selected checks concurrently and record what happened, failing closed.
 
 Steps, in the order `invoke ci` takes them: select -> run (each check: applicable? tools?
-services? commands under one deadline, artifacts present, gate) -> record run.json.
+services? commands under one deadline, artifacts present, gate) -> record run.json -> switch
+`latest`. Each run writes only into its own folder, `reports/runs/<run id>/` (`cimaturity.runs`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import socket
 import sys
 import time
 import traceback
-import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from cimaturity import __version__, proc
+from cimaturity import __version__, proc, runs
 from cimaturity.config import ProjectConfig
 from cimaturity.model import (
     ArtifactError,
@@ -161,16 +161,22 @@ def run_checks(
     env: Mapping[str, str] | None = None,
     python: str | None = None,
 ) -> RunRecord:
+    """Run the selection into a folder of its own, `reports_dir/runs/<run id>/`; switch `latest`
+    to it once its run.json is written, then prune old runs.
+
+    The caller holds the reports folder's run lock (`cimaturity.runlock`): the start-up sweep
+    removes the folders of killed runs, which only a lock holder may. An interrupted run (Ctrl-C,
+    an exception, kill -9) leaves its folder without run.json, and `latest` where it was.
+    """
     watcher = progress or SilentProgress()
     environment = tool_environment(env)
     started = _now()
     clock = time.monotonic()
-    artifacts_root = reports_dir / "artifacts"
     # Read before anything is written: our own reports folder must not make the repository dirty.
     git = git_info(config.root, environment, reports_dir)
-    # The last run's record goes first: a run killed halfway must leave artifacts with no record
-    # (no evidence), never new artifacts beside an old run.json that vouches for them.
-    (reports_dir / "run.json").unlink(missing_ok=True)
+    run_id = runs.new_run_id()
+    run_dir = runs.start_run(reports_dir, run_id)
+    artifacts_root = run_dir / runs.ARTIFACTS
     target = project_environment(selection, config, environment, python, watcher)
 
     def one(check: Check) -> CheckResult:
@@ -199,7 +205,7 @@ def run_checks(
     }
     results = tuple(sorted([*ran, *skipped], key=lambda result: order[result.name]))
     record = RunRecord(
-        run_id=uuid.uuid4().hex,
+        run_id=run_id,
         project=str(config.root),
         profile=profile.value,
         jobs=jobs,
@@ -213,7 +219,8 @@ def run_checks(
         tool_version=__version__,
         checks=results,
     )
-    write_run(reports_dir / "run.json", record)
+    write_run(run_dir / runs.RUN_FILE, record)  # last: from here on the run is complete
+    runs.publish(reports_dir, run_dir)
     return record
 
 

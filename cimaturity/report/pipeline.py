@@ -24,10 +24,10 @@ from cimaturity.report.rules import RuleContext
 from cimaturity.report.scoring import Score, ScoreError, score_rubric
 from cimaturity.report.summary import summary_json
 from cimaturity.report.workflows import WorkflowFacts, load_workflows
+from cimaturity.runs import REPORT_FILES, RunsError, resolve_run
 
-MARKDOWN = "maturity.md"
-HTML = "maturity.html"
-SUMMARY = "summary.json"
+# Named once, in `cimaturity.runs`: the reports folder links these names to the latest run's.
+MARKDOWN, HTML, SUMMARY = REPORT_FILES
 
 
 class ReportError(Exception):
@@ -37,7 +37,7 @@ class ReportError(Exception):
 @dataclass(frozen=True)
 class ReportInputs:
     project_root: Path
-    reports_dir: Path
+    reports_dir: Path  # the run folder read from and written to (`latest` already resolved)
     rubric: Rubric
     evidence: Evidence
     workflows: WorkflowFacts
@@ -74,15 +74,28 @@ def resolve_rubric(project_root: Path, explicit: str | None) -> Path | str | Non
     return (project_root / configured).resolve() if configured else None
 
 
-def load_run_evidence(reports_dir: Path, project_root: Path) -> Evidence:
-    """The run's evidence; a folder without `run.json` (no run yet) leaves only the workflows and
-    files to judge, while a `run.json` that cannot be read stops the report."""
+def run_folder_of(artifacts: Path) -> Path:
+    """The concrete folder the report reads and writes, resolved once (`cimaturity.runs`).
+
+    A reports folder gives the run its `latest` names; a single run folder (run.json directly in
+    it), a reports folder of an older cimaturity or one with no run yet is used as it is.
+    """
+    try:
+        return resolve_run(artifacts)
+    except RunsError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def load_run_evidence(run_dir: Path, project_root: Path) -> Evidence:
+    """The evidence of the run in `run_dir` (a resolved run folder, the reader's boundary: no
+    artifact outside it is read); a folder without `run.json` (no run yet) leaves only the
+    workflows and files to judge, while a `run.json` that cannot be read stops the report."""
     from cimaturity.report.loaders import RUN_FILE, load_evidence  # the loaders' engineer owns these
 
-    if reports_dir.is_dir() and not (reports_dir / RUN_FILE).exists():
+    if run_dir.is_dir() and not (run_dir / RUN_FILE).exists():
         return Evidence(run=None)
     try:
-        return load_evidence(reports_dir, project_root)
+        return load_evidence(run_dir, project_root)
     except ArtifactError as exc:
         raise ReportError(str(exc)) from None
 
@@ -93,7 +106,9 @@ def gather(
     project_root = Path(project).resolve()
     if not project_root.is_dir():
         raise ReportError(f"{project_root}: project folder does not exist")
-    reports_dir = Path(artifacts).resolve() if artifacts else project_root / "reports"
+    # `latest` is followed here, once: everything below reads (and the report is written) in
+    # that one run folder, even if another run switches `latest` meanwhile.
+    reports_dir = run_folder_of(Path(artifacts) if artifacts else project_root / "reports")
     try:
         loaded_rubric = load_rubric(resolve_rubric(project_root, rubric))
     except RubricError as exc:
@@ -129,7 +144,11 @@ def render(inputs: ReportInputs, score: Score) -> RenderedReport:
 
 
 def write(rendered: RenderedReport, reports_dir: Path) -> tuple[Path, Path, Path]:
-    """Everything is rendered before the first write; each write is atomic."""
+    """Everything is rendered before the first write; each write is atomic.
+
+    `reports_dir` is the run folder the evidence came from: the report lives beside its run, and
+    the reports folder's top-level `maturity.md` (and the others) are links through `latest`.
+    """
     import json
 
     paths = (reports_dir / MARKDOWN, reports_dir / HTML, reports_dir / SUMMARY)

@@ -1,4 +1,8 @@
-"""`invoke ci`: run the checks, write run.json and artifacts, exit non-zero on a failed gate."""
+"""`invoke ci`: run the checks, write run.json and artifacts, exit non-zero on a failed gate.
+
+Each run goes to its own `reports/runs/<run id>/`; `reports/latest` is switched to it once it
+completed, and `reports/run.json`, `reports/artifacts` follow (`cimaturity.runs`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from cimaturity.registry import CHECKS, is_known
 from cimaturity.runfile import RunRecord
 from cimaturity.runlock import RunLockedError, exclusive
 from cimaturity.runner import Profile, SelectionError, run_checks, select
+from cimaturity.runs import RUN_FILE, run_folder
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -98,7 +103,7 @@ def _interruptible() -> Iterator[None]:
 
 def finish(record: RunRecord, reports_dir: Path) -> None:
     blocking = [result for result in record.checks if result.status.blocks]
-    print(f"run record: {reports_dir / 'run.json'}")
+    print(f"run record: {shown(run_folder(reports_dir, record.run_id) / RUN_FILE)}")
     if blocking:
         names = ", ".join(f"{result.name} ({result.status.value})" for result in blocking)
         raise Exit(f"cimaturity: gates not passed: {names}", code=1)
@@ -111,7 +116,8 @@ def finish(record: RunRecord, reports_dir: Path) -> None:
         "profile": "quick (fast + security stages, no running service) or full (every stage)",
         "project": "the repository to check (default: this one)",
         "jobs": "checks to run at once (default: number of cores)",
-        "reports": "where run.json and artifacts/ go (default: PROJECT/reports)",
+        "reports": "the reports folder: runs/<run id>/ with run.json and artifacts/, and latest "
+        "(default: PROJECT/reports)",
         "python": "the project's interpreter for its tests and type check (default: its active "
         "virtualenv, its .venv, else one provisioned by uv from its lockfile)",
     }
@@ -126,7 +132,7 @@ def ci(
     reports: str = "",
     python: str = "",
 ) -> None:
-    """Run every CI check (as GitHub Actions does), write reports/run.json and artifacts.
+    """Run every CI check (as GitHub Actions does) into reports/runs/<run id>/, then make it latest.
 
     Exits non-zero when any gate fails or errors. A check whose tool is missing, crashes,
     times out or writes no usable artifact is an error, never a pass.
@@ -143,18 +149,29 @@ def ci(
         _report_and_finish(record, reports_folder(project, reports))
 
 
+def shown(path: Path) -> Path:
+    """`reports/runs/<id>/run.json` when under the current folder, else the absolute path."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _report_and_finish(record: RunRecord, reports_dir: Path) -> None:
     # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.
     from cimaturity.report.pipeline import ReportError, run_report
 
     # The report is the last step: it scores whatever evidence the run left, failed gates included.
+    # It reads this run's own folder (never whatever `latest` names by then) and is written there.
     try:
-        score, paths, annotations = run_report(record.project, reports_dir, None, os.environ)
+        score, paths, annotations = run_report(
+            record.project, run_folder(reports_dir, record.run_id), None, os.environ
+        )
     except ReportError as exc:
         print(f"cimaturity report: {exc}", file=sys.stderr)
         finish(record, reports_dir)  # the gates' verdict first, when it is a failure
         raise Exit("cimaturity: the checks passed but the report could not be written", code=2) from None
     for line in annotations:
         print(line)
-    print(f"maturity score: {score.score:.1f}/10 -> {paths[0]}")
+    print(f"maturity score: {score.score:.1f}/10 -> {shown(paths[0])}")
     finish(record, reports_dir)

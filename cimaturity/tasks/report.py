@@ -12,12 +12,15 @@ from invoke.tasks import task
 @task(
     help={
         "project": "the repository whose workflows and files are judged (default: this one)",
-        "artifacts": "the reports folder holding run.json and artifacts/ (default: PROJECT/reports)",
+        "artifacts": "a reports folder (its latest run is read) or one run folder holding run.json "
+        "(default: PROJECT/reports)",
         "rubric": "a rubric TOML file (default: [tool.cimaturity] rubric, else the builtin rubric)",
     }
 )
 def report(c: Context, project: str = ".", artifacts: str = "", rubric: str = "") -> None:
     """Write the CI/CD maturity report (Markdown, HTML, summary.json) from a run's artifacts.
+
+    The report goes into the run's folder; reports/maturity.md (and the others) show the latest.
 
     In GitHub Actions it also appends the Markdown to $GITHUB_STEP_SUMMARY and prints ::error
     annotations for findings of failed gates.
