@@ -84,12 +84,12 @@ def prepare(reports_dir: Path) -> None:
     _ensure_links(reports_dir)
 
 
-def publish(reports_dir: Path, folder: Path, keep: int = KEEP_RUNS) -> None:
-    """Make the completed run in `folder` the latest, then prune older runs."""
+def publish(reports_dir: Path, folder: Path, keep: int | None = None) -> None:
+    """Make the completed run in `folder` the latest, then prune older runs (`KEEP_RUNS` kept)."""
     if not is_complete(folder):
         raise RunsError(f"{folder}: the run has no {RUN_FILE}; it cannot become {LATEST}")
     switch_latest(reports_dir, folder)
-    prune(reports_dir, keep)
+    prune(reports_dir, KEEP_RUNS if keep is None else keep)
 
 
 def switch_latest(reports_dir: Path, folder: Path) -> None:
@@ -148,7 +148,7 @@ def completed_runs(reports_dir: Path) -> list[Path]:
     )
 
 
-def prune(reports_dir: Path, keep: int = KEEP_RUNS) -> list[Path]:
+def prune(reports_dir: Path, keep: int) -> list[Path]:
     """Remove completed runs beyond the newest `keep`, never the one `latest` names; the removed."""
     try:
         current = latest_run(reports_dir)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -358,15 +359,23 @@ def git_repo(root: Path) -> str:
     return git("rev-parse", "HEAD")
 
 
+def writes(name: str, file: str, text: str = "data") -> Check:
+    """A check writing `text` to `file` in its own artifact folder (wherever the run puts it)."""
+
+    def commands(ctx: CheckContext) -> list[Command]:
+        return [python(f"open({str(ctx.artifact_dir / file)!r}, 'w').write({text!r})")]
+
+    return fake(name, commands=commands, artifacts=(file,))
+
+
 def test_run_json_records_the_run(config: ProjectConfig) -> None:
     sha = git_repo(config.root)
-    out = config.root / "reports" / "artifacts" / "writes" / "out.txt"
 
     def gate(_ctx: CheckContext, _outcomes: Sequence[CommandOutcome]) -> Verdict:
         return Verdict.failed("found 2", findings=2.0)
 
     checks = (
-        fake("writes", f"open({str(out)!r}, 'w').write('data')", artifacts=("out.txt",)),
+        writes("writes", "out.txt"),
         fake("fails", commands=lambda _c: [python("raise SystemExit(1)", frozenset({0, 1}))], gate=gate),
         fake("later", stage=Stage.SERVICE),
     )
@@ -377,16 +386,22 @@ def test_run_json_records_the_run(config: ProjectConfig) -> None:
     # reports/ is untracked, but it is our output, not a change to the repository
     assert document["git"] == {"sha": sha, "branch": "main", "dirty": False}
     assert (document["profile"], document["jobs"], document["ok"]) == ("quick", 2, False)
-    assert document["run_id"] == record.run_id and len(record.run_id) == 32
+    assert document["run_id"] == record.run_id
+    assert re.fullmatch(r"\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}", record.run_id)
+    # the well-known path is a link into the run's own folder
+    run_json = config.root / "reports" / "runs" / record.run_id / "run.json"
+    assert (config.root / "reports" / "run.json").resolve() == run_json.resolve()
+    assert json.loads(run_json.read_text()) == document
     by_name = {check["name"]: check for check in document["checks"]}
     assert [check["name"] for check in document["checks"]] == ["writes", "fails", "later"]
-    writes = by_name["writes"]
-    assert (writes["status"], writes["stage"], writes["exit_code"]) == ("passed", "fast", 0)
-    assert writes["artifacts"] == ["artifacts/writes/out.txt"]
-    assert writes["log"] == "artifacts/writes/log.txt"
-    assert (config.root / "reports" / writes["log"]).is_file()
-    assert writes["duration_s"] >= 0 and writes["started_at"].endswith("+00:00")
-    assert set(writes) == {
+    wrote = by_name["writes"]
+    assert (wrote["status"], wrote["stage"], wrote["exit_code"]) == ("passed", "fast", 0)
+    assert wrote["artifacts"] == ["artifacts/writes/out.txt"]
+    assert wrote["log"] == "artifacts/writes/log.txt"
+    assert (config.root / "reports" / wrote["log"]).is_file()  # through the `artifacts` link
+    assert (run_json.parent / wrote["artifacts"][0]).read_text() == "data"
+    assert wrote["duration_s"] >= 0 and wrote["started_at"].endswith("+00:00")
+    assert set(wrote) == {
         "name", "stage", "status", "reason", "started_at", "duration_s", "exit_code",
         "tool_version", "artifacts", "log", "metrics",
     }  # fmt: skip
@@ -517,14 +532,20 @@ def test_ctrl_c_stops_every_running_tool_and_its_children(config: ProjectConfig)
         assert not _alive(pid), f"process {pid} survived the interrupt"
 
 
-def test_the_old_run_record_is_gone_before_any_check_writes(config: ProjectConfig) -> None:
-    """Killed mid-run, the folder must hold no run.json vouching for the new artifacts."""
-    record = config.root / "reports" / "run.json"
-    record.parent.mkdir(parents=True)
-    record.write_text('{"run_id": "old"}')
-    check = fake(
-        "looks", f"import pathlib, sys; sys.exit(1 if pathlib.Path({str(record)!r}).exists() else 0)"
+def test_a_run_in_progress_leaves_the_previous_record_alone(config: ProjectConfig) -> None:
+    """While the checks run, `reports/run.json` is still the previous run's, and the new run's
+    folder has no run.json yet: nothing vouches for artifacts still being written."""
+    reports = config.root / "reports"
+    first = run_checks(select([fake("a")], config), config, reports, jobs=1, profile=Profile.FULL)
+    seen = config.root / "seen.json"
+    probe = (
+        "import json, pathlib, sys\n"
+        f"reports = pathlib.Path({str(reports)!r})\n"
+        "pending = [p.name for p in (reports / 'runs').iterdir() if not (p / 'run.json').exists()]\n"
+        "record = json.loads((reports / 'run.json').read_text())['run_id']\n"
+        f"pathlib.Path({str(seen)!r}).write_text(json.dumps([record, pending]))\n"
     )
-    result = run_checks(select([check], config), config, record.parent, jobs=1, profile=Profile.FULL)
-    assert result.checks[0].status is Status.PASSED, result.checks[0].reason
-    assert json.loads(record.read_text())["run_id"] == result.run_id != "old"
+    second = run_checks(select([fake("a", probe)], config), config, reports, jobs=1, profile=Profile.FULL)
+    assert second.checks[0].status is Status.PASSED, second.checks[0].reason
+    assert json.loads(seen.read_text()) == [first.run_id, [second.run_id]]
+    assert json.loads((reports / "run.json").read_text())["run_id"] == second.run_id != first.run_id
