@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
-from cimaturity.artifacts import read_json
 from cimaturity.checks.junit import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.coverage_policy import format_percent, threshold_in_force
+from cimaturity.formats.coverage import read_coverage
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.projectconf import project_tools
 
@@ -79,18 +78,6 @@ def _commands(ctx: CheckContext) -> list[Command]:
     )
 
 
-def read_coverage_percent(path: Path) -> float:
-    """`totals.percent_covered` of a coverage JSON report. Raises ArtifactError naming the file."""
-    document = read_json(path, "coverage JSON")
-    totals = document.get("totals") if isinstance(document, dict) else None
-    if not isinstance(totals, dict) or not isinstance(document.get("files"), dict):
-        raise ArtifactError(f"{path}: not a coverage JSON report (no 'totals' and 'files')")
-    percent = totals.get("percent_covered")
-    if not isinstance(percent, int | float) or isinstance(percent, bool) or not 0 <= percent <= 100:
-        raise ArtifactError(f"{path}: totals.percent_covered is {percent!r}, expected 0..100")
-    return float(percent)
-
-
 def _required(ctx: CheckContext) -> tuple[float, str]:
     """The higher of our threshold in force and the project's own `fail_under`, and which one."""
     ours = threshold_in_force(ctx.config.coverage, dt.date.today())
@@ -109,7 +96,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         exit_1_without_failures=_COV_FAIL_UNDER in outcome.output,
     )
     broken = junit.broken
-    percent = read_coverage_percent(ctx.artifact(COVERAGE_JSON))
+    percent = read_coverage(ctx.artifact(COVERAGE_JSON)).percent
     required_percent, required_source = _required(ctx)
     metrics = {
         "tests": float(junit.tests),
