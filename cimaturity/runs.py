@@ -77,7 +77,9 @@ def prepare(reports_dir: Path) -> None:
     """Migrate a legacy layout, remove killed runs' folders, make the fixed links. Never raises
     for what it finds: whatever stands in the way of a link is moved into `runs/` or removed."""
     reports_dir.mkdir(parents=True, exist_ok=True)
-    (reports_dir / RUNS).mkdir(exist_ok=True)
+    if not (reports_dir / RUNS).is_dir():  # a file, or a link to nowhere: not a runs folder
+        _remove(reports_dir / RUNS)
+        (reports_dir / RUNS).mkdir()
     _migrate_legacy(reports_dir)
     sweep_incomplete(reports_dir)
     _remove_stale_temporaries(reports_dir)

@@ -305,6 +305,7 @@ def test_legacy_leftovers_without_a_record_are_removed(config: ProjectConfig) ->
         "latest is a folder",
         "maturity.md links elsewhere",
         "a temporary latest link was left",
+        "runs is a file",
     ],
 )
 def test_whatever_stands_at_a_well_known_name_never_stops_a_run(config: ProjectConfig, odd: str) -> None:
@@ -318,6 +319,8 @@ def test_whatever_stands_at_a_well_known_name_never_stops_a_run(config: ProjectC
         (reports / "latest" / "sub").mkdir(parents=True)
     elif odd == "maturity.md links elsewhere":
         (reports / "maturity.md").symlink_to(config.root)
+    elif odd == "runs is a file":
+        (reports / "runs").write_text("x")
     else:
         (reports / ".latest.1.abcdef.tmp").symlink_to("runs/gone")
     record = run(config, reports, writer("w", "new"))
@@ -399,10 +402,11 @@ def test_a_reports_folder_with_no_completed_run_reports_no_evidence(config: Proj
     assert inputs.reports_dir == reports.resolve()
 
 
-def test_per_check_tasks_get_their_own_run_folder(tmp_path: Path) -> None:
+def test_per_check_tasks_get_their_own_run_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = lint_project(tmp_path / "p", "VALUE = 1\n")
     assert invoke("lint", "--project", str(project)) == 0
     (folder,) = (project / "reports" / "runs").iterdir()
+    assert f"run record: {folder / 'run.json'}\n" in capsys.readouterr().out  # where the run is
     assert (project / "reports" / "latest").readlink() == Path("runs") / folder.name
     document = json.loads((folder / "run.json").read_text())
     assert document["run_id"] == folder.name
