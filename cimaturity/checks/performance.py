@@ -13,10 +13,15 @@ make the check `failed`, an exit 1 with no failed request means the load script 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from cimaturity.artifacts import read_csv_records
+from cimaturity.formats.locust import (
+    FailedEndpoint,
+    StatsRow,
+    read_locust_exceptions,
+    read_locust_failures,
+    read_locust_stats,
+)
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.tools import against_service
 
@@ -39,101 +44,40 @@ USERS = 20
 SPAWN_RATE = 10.0  # users started per second
 SECONDS = 20
 
-AGGREGATED = "Aggregated"
-STATS_COLUMNS = ("Type", "Name", "Request Count", "Failure Count", "95%", "99%")
 
-
-@dataclass(frozen=True)
-class LoadStats:
-    """The `Aggregated` row of a Locust stats CSV; times in milliseconds."""
-
-    requests: int
-    failures: int
-    p95_ms: float
-    p99_ms: float
-    rps: float
-
-
-@dataclass(frozen=True)
-class FailedEndpoint:
-    method: str
-    name: str
-    error: str
-    occurrences: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.name} ({self.occurrences}x: {self.error[:200]})"
-
-
-def _rows(path: Path, kind: str, required: Sequence[str]) -> list[dict[str, str]]:
-    return [record for _line, record in read_csv_records(path, kind, required)]
-
-
-def _number(row: dict[str, str], column: str, path: Path) -> float:
-    cell = row[column].strip()
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ArtifactError(f"{path}: {AGGREGATED} {column} is {cell!r}, expected a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise ArtifactError(f"{path}: {AGGREGATED} {column} is {cell!r}, expected a non-negative number")
-    return value
-
-
-def read_stats(path: Path) -> LoadStats:
-    """The `Aggregated` row of `locust --csv` stats; ArtifactError naming the file otherwise."""
-    rows = _rows(path, "Locust stats CSV", (*STATS_COLUMNS, "Requests/s"))
-    aggregated = [row for row in rows if row["Name"].strip() == AGGREGATED and not row["Type"].strip()]
-    if len(aggregated) != 1:
-        raise ArtifactError(f"{path}: expected one {AGGREGATED!r} row, found {len(aggregated)} (truncated?)")
-    row = aggregated[0]
-    requests = _number(row, "Request Count", path)
-    failures = _number(row, "Failure Count", path)
-    if requests != int(requests) or failures != int(failures) or failures > requests:
-        raise ArtifactError(f"{path}: {AGGREGATED} counts are inconsistent ({failures} of {requests} failed)")
-    if requests == 0:  # Locust writes "N/A" percentiles without a sample
-        return LoadStats(0, 0, float("nan"), float("nan"), 0.0)
-    return LoadStats(
-        requests=int(requests),
-        failures=int(failures),
-        p95_ms=_number(row, "95%", path),
-        p99_ms=_number(row, "99%", path),
-        rps=_number(row, "Requests/s", path),
-    )
-
-
-def read_failures(path: Path) -> list[FailedEndpoint]:
+def _failures(path: Path) -> list[FailedEndpoint]:
     """`locust_failures.csv`, most frequent first; [] when Locust did not write it."""
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a dangling or outside link is read, and refused
         return []
-    rows = _rows(path, "Locust failures CSV", ("Method", "Name", "Error", "Occurrences"))
-    failures = []
-    for row in rows:
-        try:
-            occurrences = int(row["Occurrences"])
-        except ValueError:
-            raise ArtifactError(f"{path}: Occurrences is {row['Occurrences']!r}, expected a count") from None
-        failures.append(FailedEndpoint(row["Method"], row["Name"], row["Error"], occurrences))
-    return sorted(failures, key=lambda failure: -failure.occurrences)
+    return sorted(read_locust_failures(path), key=lambda failure: -failure.occurrences)
 
 
 def _first_exception(path: Path) -> str:
-    if not path.is_file():
+    """The load script's most frequent exception, for the reason of an `error`; never raises."""
+    if not (path.exists() or path.is_symlink()):
         return "no exceptions CSV"
     try:
-        rows = _rows(path, "Locust exceptions CSV", ("Count", "Message"))
+        found = read_locust_exceptions(path)
     except ArtifactError as exc:
         return str(exc)
-    return f"{rows[0]['Count']}x {rows[0]['Message'][:200]}" if rows else "none recorded"
+    if not found:
+        return "none recorded"
+    first = max(found, key=lambda exception: exception.count)
+    return f"{first.count}x {first.message[:200]}"
 
 
-def judge(stats: LoadStats, failures: Sequence[FailedEndpoint], exit_code: int, exceptions: str) -> Verdict:
+def judge(stats: StatsRow, failures: Sequence[FailedEndpoint], exit_code: int, exceptions: str) -> Verdict:
+    """The verdict on the `Aggregated` row: no request, or no latency sample, is never a pass."""
     metrics = {"requests": float(stats.requests), "failures": float(stats.failures)}
     if stats.requests == 0:
         return Verdict.error("the load test sent no request", **metrics)
-    metrics.update(p95_ms=stats.p95_ms, p99_ms=stats.p99_ms, rps=stats.rps)
-    numbers = f"p95 {stats.p95_ms:.0f} ms, p99 {stats.p99_ms:.0f} ms"
+    p95, p99 = stats.p95_ms, stats.p99_ms
+    if p95 is None or p99 is None:
+        return Verdict.error(
+            f"{stats.requests} requests but Locust wrote no p95/p99 (N/A): no latency to judge", **metrics
+        )
+    metrics.update(p95_ms=p95, p99_ms=p99, rps=stats.rps)
+    numbers = f"p95 {p95:.0f} ms, p99 {p99:.0f} ms"
     if stats.failures:
         first = f", most frequent: {failures[0].label}" if failures else ""
         return Verdict.failed(
@@ -145,10 +89,10 @@ def judge(stats: LoadStats, failures: Sequence[FailedEndpoint], exit_code: int, 
             **metrics,
         )
     over = []
-    if stats.p95_ms >= P95_LIMIT_MS:
-        over.append(f"p95 {stats.p95_ms:.0f} ms >= {P95_LIMIT_MS:.0f} ms")
-    if stats.p99_ms >= P99_LIMIT_MS:
-        over.append(f"p99 {stats.p99_ms:.0f} ms >= {P99_LIMIT_MS:.0f} ms")
+    if p95 >= P95_LIMIT_MS:
+        over.append(f"p95 {p95:.0f} ms >= {P95_LIMIT_MS:.0f} ms")
+    if p99 >= P99_LIMIT_MS:
+        over.append(f"p99 {p99:.0f} ms >= {P99_LIMIT_MS:.0f} ms")
     if over:
         return Verdict.failed(f"too slow over {stats.requests} requests: {', '.join(over)}", **metrics)
     return Verdict.passed(
@@ -166,8 +110,8 @@ def _not_applicable(ctx: CheckContext) -> str | None:
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    stats = read_stats(ctx.artifact(STATS))
-    failures = read_failures(ctx.artifact(FAILURES))
+    stats = read_locust_stats(ctx.artifact(STATS)).aggregated
+    failures = _failures(ctx.artifact(FAILURES))
     return judge(stats, failures, outcomes[-1].exit_code, _first_exception(ctx.artifact(EXCEPTIONS)))
 
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
 import pytest
 
-from cimaturity.checks.performance import (
-    LOCUSTFILE,
-    PERFORMANCE,
-    STATS,
-    FailedEndpoint,
-    LoadStats,
-    judge,
-    performance_check,
-    read_stats,
-)
+from cimaturity.checks.performance import LOCUSTFILE, PERFORMANCE, STATS, judge, performance_check
+from cimaturity.formats.locust import FailedEndpoint, StatsRow, read_locust_stats
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
 from tests.unit.checks._fast_fixtures import make_context
@@ -158,13 +149,13 @@ def test_a_truncated_stats_csv_is_an_artifact_error(tmp_path: Path) -> None:
     path = tmp_path / STATS
     path.write_text(HEADER + ROW + ",Aggregated,10,0,5,6.0,1.0")
     with pytest.raises(ArtifactError, match=r"locust_stats\.csv: line 3 has 7 fields"):
-        read_stats(path)
+        read_locust_stats(path)
     path.write_text(HEADER + ROW)  # cut before the Aggregated row
-    with pytest.raises(ArtifactError, match="expected one 'Aggregated' row, found 0"):
-        read_stats(path)
+    with pytest.raises(ArtifactError, match="no 'Aggregated' row"):
+        read_locust_stats(path)
     path.write_text("Method,Name,Error,Occurrences\n")  # another Locust CSV under the stats name
     with pytest.raises(ArtifactError, match=r"locust_stats\.csv: not a Locust stats CSV"):
-        read_stats(path)
+        read_locust_stats(path)
 
 
 def test_no_request_or_a_crashed_script_is_an_error_never_a_pass(tmp_path: Path) -> None:
@@ -172,15 +163,15 @@ def test_no_request_or_a_crashed_script_is_an_error_never_a_pass(tmp_path: Path)
     path.write_text(
         HEADER + ",Aggregated,0,0,0,0,0,0,0,0.0,0.0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A\n"
     )
-    stats = read_stats(path)
-    assert stats.requests == 0 and math.isnan(stats.p95_ms)
+    stats = read_locust_stats(path).aggregated
+    assert stats.requests == 0 and stats.p95_ms is None
     empty = judge(stats, [], 0, "none recorded")
     assert (empty.status, empty.reason) == (Status.ERROR, "the load test sent no request")
-    ok = LoadStats(requests=10, failures=0, p95_ms=10.0, p99_ms=20.0, rps=5.0)
+    ok = StatsRow("", "Aggregated", requests=10, failures=0, median_ms=5.0, p95_ms=10.0, p99_ms=20.0, rps=5.0)
     crashed = judge(ok, [], 1, "1x KeyError: 'x'")
     assert crashed.status is Status.ERROR
     assert "KeyError" in crashed.reason
     boom = FailedEndpoint("GET", "/boom", "500 Server Error", 4)
-    failed = judge(LoadStats(10, 4, 10.0, 20.0, 5.0), [boom], 1, "none recorded")
+    failed = judge(StatsRow("", "Aggregated", 10, 4, 5.0, 10.0, 20.0, 5.0), [boom], 1, "none recorded")
     assert failed.status is Status.FAILED
     assert failed.reason.startswith("4 of 10 requests failed, most frequent: GET /boom (4x")
