@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from cimaturity.artifacts import read_json
 from cimaturity.checks.deps import unpinned_message
+from cimaturity.formats.licenses import Component, PackageLicense, read_cyclonedx, read_pip_licenses
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.targetenv.plan import lockfile
 from cimaturity.tools import helper_command
@@ -24,19 +23,6 @@ SBOM = "sbom.cdx.json"
 LICENSES = "licenses.json"
 _NOT_RUNTIME = re.compile(r"(^|[^a-z])(dev|test|tests|lint|docs?|ci|tools?|build)([^a-z]|$)", re.IGNORECASE)
 _UNKNOWN = frozenset({"", "unknown", "none", "other/proprietary license"})
-
-
-@dataclass(frozen=True)
-class Component:
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class PackageLicense:
-    name: str
-    version: str
-    license: str
 
 
 def canonical(name: str) -> str:
@@ -162,33 +148,6 @@ def denied_match(license_text: str, denied: Sequence[str]) -> str | None:
     return None
 
 
-# --- loaders ------------------------------------------------------------------------------------
-
-
-def load_sbom(path: Path) -> list[Component]:
-    document = read_json(path, "SBOM")
-    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
-        raise ArtifactError(f"{path}: not a CycloneDX SBOM (bomFormat is not 'CycloneDX')")
-    if not isinstance(document.get("specVersion"), str) or not isinstance(
-        document.get("components", []), list
-    ):
-        raise ArtifactError(f"{path}: CycloneDX SBOM without specVersion or a components list")
-    try:
-        return [Component(str(c["name"]), str(c.get("version", ""))) for c in document.get("components", [])]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ArtifactError(f"{path}: malformed components ({exc})") from None
-
-
-def load_licenses(path: Path) -> list[PackageLicense]:
-    document = read_json(path, "pip-licenses report")
-    if not isinstance(document, list) or not document:
-        raise ArtifactError(f"{path}: not a pip-licenses JSON list (or empty)")
-    try:
-        return [PackageLicense(str(p["Name"]), str(p["Version"]), str(p["License"])) for p in document]
-    except (KeyError, TypeError) as exc:
-        raise ArtifactError(f"{path}: not pip-licenses JSON (missing {exc})") from None
-
-
 # --- gate ---------------------------------------------------------------------------------------
 
 
@@ -248,8 +207,8 @@ def judge(
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     components: list[Component] = []
     for index, _ in enumerate(_shipped(ctx)):
-        components.extend(load_sbom(ctx.artifact(sbom_name(index))))
-    return judge(components, load_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses)
+        components.extend(read_cyclonedx(ctx.artifact(sbom_name(index))).components)
+    return judge(components, read_pip_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses)
 
 
 SBOM_CHECK = Check(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cimaturity.checks.sbom import LICENSES, SBOM, SBOM_CHECK, denied_match, load_licenses, load_sbom
+from cimaturity.checks.sbom import LICENSES, SBOM, SBOM_CHECK, denied_match
+from cimaturity.formats.licenses import read_cyclonedx, read_pip_licenses
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
 from tests.unit.checks._security_fixtures import context, new_repo, without_tool
@@ -89,7 +90,7 @@ def test_truncated_artifacts_are_artifact_errors(tmp_path: Path) -> None:
     root = new_repo(tmp_path / "p", {"requirements.txt": "idna==3.7\n"})
     ctx = context(root, SBOM_CHECK)
     assert execute(SBOM_CHECK, ctx).status is Status.PASSED
-    assert [c.name for c in load_sbom(ctx.artifact(SBOM))] == ["idna"]
+    assert [c.name for c in read_cyclonedx(ctx.artifact(SBOM)).components] == ["idna"]
     for name in (SBOM, LICENSES):
         path = ctx.artifact(name)
         original = path.read_text()
@@ -97,7 +98,7 @@ def test_truncated_artifacts_are_artifact_errors(tmp_path: Path) -> None:
         with pytest.raises(ArtifactError, match=re.escape(name)):
             SBOM_CHECK.gate(ctx, [])
         with pytest.raises(ArtifactError, match=re.escape(name)):
-            (load_sbom if name == SBOM else load_licenses)(path)
+            (read_cyclonedx if name == SBOM else read_pip_licenses)(path)
         path.write_text(original)
 
 
