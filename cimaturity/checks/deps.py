@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cimaturity import proc
+from cimaturity.formats.deps import DepsSummary, read_deps_summary
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.targetenv.plan import lockfile
 from cimaturity.tools import helper_command
-from cimaturity.tools.deps_summary import DepsSummary, load_summary
 
 SUMMARY = "summary.json"
 SAFETY_REPORT = "safety.json"
@@ -212,7 +212,7 @@ def judge(ctx: CheckContext, summary: DepsSummary, outcomes: Sequence[CommandOut
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    return judge(ctx, load_summary(ctx.artifact(SUMMARY)), outcomes)
+    return judge(ctx, read_deps_summary(ctx.artifact(SUMMARY)), outcomes)
 
 
 DEPS = Check(

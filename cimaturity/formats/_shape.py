@@ -48,9 +48,13 @@ def str_tuple(value: object, path: Path, what: str) -> tuple[str, ...]:
     return tuple(require_str(item, path, f"{what}[{index}]") for index, item in enumerate(items))
 
 
-def only_keys(entry: dict[str, Any], keys: Iterable[str], path: Path, what: str) -> None:
-    """Every key of `entry` is one of `keys`: for cimaturity's own formats, where an unknown field
+def exact_keys(entry: dict[str, Any], keys: Iterable[str], path: Path, where: str) -> None:
+    """`entry` has exactly `keys`: for cimaturity's own formats, where a missing or unknown field
     means a writer of another version."""
-    unknown = sorted(set(entry) - set(keys))
+    wanted = tuple(keys)
+    missing = [key for key in wanted if key not in entry]
+    if missing:
+        raise ArtifactError(f"{path}: {where} has no {missing[0]!r}")
+    unknown = sorted(key for key in entry if key not in wanted)
     if unknown:
-        raise ArtifactError(f"{path}: {what} has an unknown field {one_line(repr(unknown[0]))[:60]}")
+        raise ArtifactError(f"{path}: {where} has an unknown field {one_line(repr(unknown[0]))[:60]}")

@@ -3,7 +3,8 @@
 Run by the `deps` check after pip-audit: `python -m cimaturity.tools.deps_summary --out FILE
 --audit REQUIREMENTS=REPORT ... [--safety-report FILE | --safety-not-run REASON]`.
 A report that is missing or unreadable is recorded as such (never dropped): the gate turns it
-into `error`. The same module reads `summary.json` back into typed records for the gate.
+into `error`. The reports are read, and `summary.json` is read back, by `cimaturity.formats.deps`,
+which owns the summary's records: this module only writes them.
 """
 
 from __future__ import annotations
@@ -11,133 +12,70 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
 
-from cimaturity.artifacts import read_json
 from cimaturity.atomic import write_text_atomic
+from cimaturity.formats.deps import (
+    FORMAT_VERSION,
+    FORMAT_VERSION_KEY,
+    AuditedFile,
+    DepsSummary,
+    FileStatus,
+    SafetyResult,
+    SafetyStatus,
+    SkippedDependency,
+    Tool,
+    Vulnerability,
+    read_pip_audit,
+    read_safety,
+)
 from cimaturity.model import ArtifactError
 
-FORMAT_VERSION = 1
+
+def summary_json(summary: DepsSummary) -> str:
+    """`summary.json`'s text: the records' own fields (`read_deps_summary` accepts exactly these)."""
+    return json.dumps({FORMAT_VERSION_KEY: FORMAT_VERSION, **asdict(summary)}, indent=2) + "\n"
 
 
-@dataclass(frozen=True)
-class Vulnerability:
-    tool: str  # pip-audit | safety
-    package: str
-    version: str
-    id: str
-    aliases: tuple[str, ...]
-    fix_versions: tuple[str, ...]
-    requirements: tuple[str, ...]  # the requirements files that pin it
-
-
-@dataclass(frozen=True)
-class SkippedDependency:
-    requirements: str
-    package: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class AuditedFile:
-    """One requirements file: `audited` (report read), `missing` or `invalid` (no evidence)."""
-
-    requirements: str
-    report: str
-    status: str
-    dependencies: int
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
-class SafetyResult:
-    status: str  # "ran", "not run", "error"
-    reason: str
-    vulnerabilities: int = 0
-
-
-@dataclass(frozen=True)
-class DepsSummary:
-    files: tuple[AuditedFile, ...]
-    vulnerabilities: tuple[Vulnerability, ...]
-    skipped: tuple[SkippedDependency, ...]
-    safety: SafetyResult
-
-    def to_json(self) -> str:
-        document = {
-            "format_version": FORMAT_VERSION,
-            "files": [asdict(item) for item in self.files],
-            "vulnerabilities": [asdict(item) for item in self.vulnerabilities],
-            "skipped": [asdict(item) for item in self.skipped],
-            "safety": asdict(self.safety),
-        }
-        return json.dumps(document, indent=2) + "\n"
-
-
-def read_pip_audit(
+def audit_entries(
     requirements: str, report: Path
-) -> tuple[AuditedFile, list[Vulnerability], list[SkippedDependency]]:
-    """One pip-audit JSON report; a missing or malformed one becomes a problem, not an exception."""
-    if not report.is_file() or report.stat().st_size == 0:
+) -> tuple[AuditedFile, tuple[Vulnerability, ...], tuple[SkippedDependency, ...]]:
+    """One pip-audit JSON report as summary entries; a missing or unreadable one is recorded as
+    such (`missing`, `invalid` with the problem), never raised and never dropped."""
+    if not report.exists() or (report.is_file() and report.stat().st_size == 0):
         problem = f"{report}: pip-audit wrote no report"
-        return AuditedFile(requirements, str(report), "missing", 0, problem), [], []
+        return AuditedFile(requirements, str(report), FileStatus.MISSING, 0, problem), (), ()
     try:
-        document = read_json(report, "pip-audit JSON")
-        dependencies = document["dependencies"]
-        if not isinstance(dependencies, list):
-            raise TypeError("'dependencies' is not a list")
-        vulns: list[Vulnerability] = []
-        skipped: list[SkippedDependency] = []
-        for dep in dependencies:
-            name = str(dep["name"])
-            if "skip_reason" in dep:
-                skipped.append(SkippedDependency(requirements, name, str(dep["skip_reason"])))
-                continue
-            for vuln in dep.get("vulns") or []:
-                vulns.append(
-                    Vulnerability(
-                        tool="pip-audit",
-                        package=name,
-                        version=str(dep["version"]),
-                        id=str(vuln["id"]),
-                        aliases=tuple(str(a) for a in vuln.get("aliases") or ()),
-                        fix_versions=tuple(str(v) for v in vuln.get("fix_versions") or ()),
-                        requirements=(requirements,),
-                    )
-                )
+        audit = read_pip_audit(report)
     except ArtifactError as exc:
-        return AuditedFile(requirements, str(report), "invalid", 0, str(exc)), [], []
-    except (KeyError, TypeError, AttributeError) as exc:
-        problem = f"{report}: not a pip-audit JSON report (missing or bad {exc})"
-        return AuditedFile(requirements, str(report), "invalid", 0, problem), [], []
-    return AuditedFile(requirements, str(report), "audited", len(dependencies)), vulns, skipped
+        return AuditedFile(requirements, str(report), FileStatus.INVALID, 0, str(exc)), (), ()
+    vulns = tuple(
+        Vulnerability(
+            tool=Tool.PIP_AUDIT,
+            package=dependency.name,
+            version=dependency.version,
+            id=advisory.id,
+            aliases=advisory.aliases,
+            fix_versions=advisory.fix_versions,
+            requirements=(requirements,),
+        )
+        for dependency in audit.dependencies
+        for advisory in dependency.vulns
+    )
+    skipped = tuple(SkippedDependency(requirements, skip.name, skip.reason) for skip in audit.skipped)
+    audited = AuditedFile(requirements, str(report), FileStatus.AUDITED, len(audit.dependencies))
+    return audited, vulns, skipped
 
 
-def read_safety(report: Path) -> SafetyResult:
-    """safety 3.x `scan --save-as json`: count its known vulnerabilities (format not verified offline)."""
+def safety_result(report: Path) -> SafetyResult:
+    """safety's JSON report as the summary's safety entry; an unreadable one is `error`."""
     try:
-        document = read_json(report, "safety JSON")
+        count = read_safety(report).vulnerabilities
     except ArtifactError as exc:
-        return SafetyResult("error", f"unreadable safety report: {exc}")
-    if not isinstance(document, dict) or "scan_results" not in document:
-        return SafetyResult("error", f"{report}: safety report format not recognised (no 'scan_results')")
-    count = sum(len(found) for found in _known_vulnerabilities(document))
-    return SafetyResult("ran", f"safety scan found {count} known vulnerabilit(ies)", count)
-
-
-def _known_vulnerabilities(node: Any) -> Iterator[list[Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "known_vulnerabilities" and isinstance(value, list):
-                yield value
-            else:
-                yield from _known_vulnerabilities(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _known_vulnerabilities(item)
+        return SafetyResult(SafetyStatus.ERROR, f"unusable safety report: {exc}")
+    return SafetyResult(SafetyStatus.RAN, f"safety scan found {count} known vulnerabilit(ies)", count)
 
 
 def _merge(vulns: list[Vulnerability]) -> tuple[Vulnerability, ...]:
@@ -158,37 +96,11 @@ def summarise(audits: Sequence[tuple[str, Path]], safety: SafetyResult) -> DepsS
     vulns: list[Vulnerability] = []
     skipped: list[SkippedDependency] = []
     for requirements, report in audits:
-        audited, found, skips = read_pip_audit(requirements, report)
+        audited, found, skips = audit_entries(requirements, report)
         files.append(audited)
         vulns.extend(found)
         skipped.extend(skips)
     return DepsSummary(tuple(files), _merge(vulns), tuple(skipped), safety)
-
-
-def load_summary(path: Path) -> DepsSummary:
-    """Read `summary.json` back; ArtifactError naming the file when it is not a complete summary."""
-    document = read_json(path, "deps summary")
-    if not isinstance(document, dict) or document.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(f"{path}: not a deps summary (format_version {FORMAT_VERSION} expected)")
-    try:
-        return DepsSummary(
-            files=tuple(AuditedFile(**item) for item in document["files"]),
-            vulnerabilities=tuple(
-                Vulnerability(
-                    **{
-                        **item,
-                        "aliases": tuple(item["aliases"]),
-                        "fix_versions": tuple(item["fix_versions"]),
-                        "requirements": tuple(item["requirements"]),
-                    }
-                )
-                for item in document["vulnerabilities"]
-            ),
-            skipped=tuple(SkippedDependency(**item) for item in document["skipped"]),
-            safety=SafetyResult(**document["safety"]),
-        )
-    except (KeyError, TypeError) as exc:
-        raise ArtifactError(f"{path}: malformed deps summary ({exc})") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,14 +118,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--audit expects REQUIREMENTS=REPORT, got {item!r}")
         audits.append((requirements, Path(report)))
     if args.safety_report is not None:
-        safety = read_safety(args.safety_report)
+        safety = safety_result(args.safety_report)
     else:
-        safety = SafetyResult("not run", str(args.safety_not_run))
+        safety = SafetyResult(SafetyStatus.NOT_RUN, str(args.safety_not_run))
     summary = summarise(audits, safety)
-    write_text_atomic(args.out, summary.to_json())
+    write_text_atomic(args.out, summary_json(summary))
     print(
         f"deps summary: {len(summary.vulnerabilities)} vulnerabilit(ies), {len(summary.skipped)} skipped, "
-        f"{sum(f.status != 'audited' for f in summary.files)} report(s) missing or invalid; "
+        f"{sum(f.status is not FileStatus.AUDITED for f in summary.files)} report(s) missing or invalid; "
         f"safety {summary.safety.status}"
     )
     return 0

@@ -1,7 +1,7 @@
-"""pip-audit's JSON (`pip-audit -f json`) -> `vulnerabilities` and `skipped_dependencies` frames.
+"""pip-audit's JSON (read by `cimaturity.formats.deps`) -> `vulnerabilities`, `skipped_dependencies`.
 
-A dependency with `skip_reason` was not audited (offline, URL requirement, not on PyPI): it is
-evidence of *nothing*, so it is kept apart and never read as "no vulnerabilities".
+A dependency pip-audit skipped (offline, URL requirement, not on PyPI) was not audited: it is
+evidence of *nothing*, so it goes to `skipped_dependencies`, never read as "no vulnerabilities".
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from cimaturity.model import ArtifactError
+from cimaturity.formats import deps as fmt
+from cimaturity.formats.deps import is_pip_audit as is_pip_audit
 from cimaturity.report.evidence import SKIPPED_DEPENDENCY_COLUMNS, VULNERABILITY_COLUMNS
 from cimaturity.report.loaders import common as c
 
-KIND = "pip-audit JSON"
-SOURCE = "pip-audit"
+SOURCE = fmt.Tool.PIP_AUDIT.value
 
 
 @dataclass(frozen=True)
@@ -27,48 +27,33 @@ class AuditData:
     audited: int  # dependencies actually looked up
 
 
-def is_pip_audit(document: Any) -> bool:
-    return isinstance(document, dict) and "dependencies" in document
-
-
 def load_pip_audit(path: Path, *, within: Path | None = None) -> AuditData:
-    return audit_from_document(path, c.read_json(path, KIND, within=within))
+    return _data(fmt.read_pip_audit(path, within=within))
 
 
 def audit_from_document(path: Path, document: Any) -> AuditData:
-    if not isinstance(document, dict) or "dependencies" not in document:
-        raise ArtifactError(f"{path}: not a pip-audit JSON report (no 'dependencies')")
-    dependencies = c.require_list(document["dependencies"], path, "dependencies")
-    vulns: dict[str, list[str]] = {column: [] for column in VULNERABILITY_COLUMNS}
-    skipped: dict[str, list[str]] = {column: [] for column in SKIPPED_DEPENDENCY_COLUMNS}
-    audited = 0
-    for index, raw in enumerate(dependencies):
-        where = f"dependencies[{index}]"
-        dep = c.require_dict(raw, path, where)
-        name = c.require_str(dep.get("name"), path, f"{where}.name")
-        if "skip_reason" in dep:
-            skipped["source"].append(SOURCE)
-            skipped["package"].append(name)
-            skipped["reason"].append(c.require_str(dep["skip_reason"], path, f"{where}.skip_reason"))
-            continue
-        version = c.require_str(dep.get("version"), path, f"{where}.version")
-        audited += 1
-        for v_index, raw_vuln in enumerate(c.require_list(dep.get("vulns"), path, f"{where}.vulns")):
-            v_where = f"{where}.vulns[{v_index}]"
-            vuln = c.require_dict(raw_vuln, path, v_where)
-            vulns["source"].append(SOURCE)
-            vulns["package"].append(name)
-            vulns["version"].append(version)
-            vulns["id"].append(c.require_str(vuln.get("id"), path, f"{v_where}.id"))
-            vulns["aliases"].append(_joined(vuln.get("aliases", []), path, f"{v_where}.aliases"))
-            fixes = _joined(vuln.get("fix_versions", []), path, f"{v_where}.fix_versions")
-            vulns["fix_versions"].append(fixes)
-    return AuditData(
-        c.frame(VULNERABILITY_COLUMNS, vulns), c.frame(SKIPPED_DEPENDENCY_COLUMNS, skipped), audited
+    return _data(fmt.pip_audit_from_document(path, document))
+
+
+def _data(report: fmt.PipAuditReport) -> AuditData:
+    found = [(dep, advisory) for dep in report.dependencies for advisory in dep.vulns]
+    vulnerabilities = c.frame(
+        VULNERABILITY_COLUMNS,
+        {
+            "source": [SOURCE] * len(found),
+            "package": [dep.name for dep, _ in found],
+            "version": [dep.version for dep, _ in found],
+            "id": [advisory.id for _, advisory in found],
+            "aliases": [", ".join(advisory.aliases) for _, advisory in found],
+            "fix_versions": [", ".join(advisory.fix_versions) for _, advisory in found],
+        },
     )
-
-
-def _joined(value: object, path: Path, what: str) -> str:
-    """A list of ids or versions as one comma-separated cell ("" when there is none)."""
-    items = c.require_list(value, path, what)
-    return ", ".join(c.require_str(item, path, f"{what}[{i}]") for i, item in enumerate(items))
+    skipped = c.frame(
+        SKIPPED_DEPENDENCY_COLUMNS,
+        {
+            "source": [SOURCE] * len(report.skipped),
+            "package": [skip.name for skip in report.skipped],
+            "reason": [skip.reason for skip in report.skipped],
+        },
+    )
+    return AuditData(vulnerabilities, skipped, len(report.dependencies))

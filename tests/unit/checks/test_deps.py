@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from cimaturity.checks.deps import DEPS, SUMMARY, report_name
+from cimaturity.formats.deps import read_deps_summary
 from cimaturity.model import ArtifactError, CheckResult, Status
 from cimaturity.runner import execute
-from cimaturity.tools.deps_summary import load_summary, read_pip_audit
+from cimaturity.tools.deps_summary import audit_entries
 from tests.support.osv_server import osv_server
 from tests.unit.checks._security_fixtures import context, new_repo, without_tool
 
@@ -43,7 +44,7 @@ def test_vulnerable_pin_fails_with_the_advisory(vulnerable: VulnerableRun) -> No
     assert result.status is Status.FAILED, result.reason
     assert "requests 2.19.0 PYSEC-2018-28" in result.reason and "2.20.0" in result.reason
     assert ("requests", "2.19.0") in queries and ("idna", "3.7") in queries
-    summary = load_summary(root / "reports" / "artifacts" / "deps" / SUMMARY)
+    summary = read_deps_summary(root / "reports" / "artifacts" / "deps" / SUMMARY)
     (vuln,) = summary.vulnerabilities
     assert (vuln.tool, vuln.package, vuln.version) == ("pip-audit", "requests", "2.19.0")
     assert "CVE-2018-18074" in vuln.aliases and vuln.fix_versions == ("2.20.0",)
@@ -108,7 +109,7 @@ def test_truncated_summary_raises_artifact_error(vulnerable: VulnerableRun, tmp_
     text = (vulnerable.root / "reports" / "artifacts" / "deps" / SUMMARY).read_text()
     path.write_text(text[: len(text) // 2])
     with pytest.raises(ArtifactError, match=r"summary\.json"):
-        load_summary(path)
+        read_deps_summary(path)
 
 
 def test_truncated_pip_audit_report_is_recorded_as_invalid(vulnerable: VulnerableRun, tmp_path: Path) -> None:
@@ -116,9 +117,9 @@ def test_truncated_pip_audit_report_is_recorded_as_invalid(vulnerable: Vulnerabl
     assert json.loads(original.read_text())["dependencies"][0]["name"] == "requests"
     report = tmp_path / "truncated.json"
     report.write_text(original.read_text()[:25])
-    audited, vulns, skipped = read_pip_audit("requirements.txt", report)
+    audited, vulns, skipped = audit_entries("requirements.txt", report)
     assert audited.status == "invalid" and str(report) in str(audited.problem)
-    assert vulns == [] and skipped == []
+    assert vulns == () and skipped == ()
 
 
 def test_unpinned_pyproject_dependencies_are_an_error_not_a_skip(tmp_path: Path) -> None:
