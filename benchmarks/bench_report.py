@@ -8,9 +8,14 @@ Generates, in a temporary folder: 100,000 test cases in 500 JUnit files, 50,000 
 - `invoke report --project P --artifacts DIR` end to end (a fresh process, as CI runs it),
   when the report task exists;
 - `invoke report` end to end on a run holding only those 5 SARIF files, and
-- `sarif summary` (sarif-tools' CLI) on the same 5 SARIF files: the like-for-like comparison.
+- `sarif summary` (sarif-tools' CLI) on the same 5 SARIF files: the like-for-like comparison;
+- with `--million`, `invoke report` on a run holding one JUnit file of 1,000,000 cases (~83 MB).
 
-Goal (issue 3): the report in at most 5 s on the 2-core machine, and faster than `sarif summary`.
+Each end-to-end row also shows the peak resident memory of that process (`ru_maxrss` from
+`wait4`), as the median over the repeats.
+
+Goals (issues 3 and 8): the report in at most 2.9 s on the 2-core machine, faster than
+`sarif summary` on the SARIF-only run, and under 300 MB peak on the 1M-case file.
 """
 
 from __future__ import annotations
@@ -190,27 +195,77 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timed(action: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """Median wall and CPU seconds of `repeat` runs."""
-    walls, cpus = [], []
+Timing = tuple[float, float, float | None]  # wall s, cpu s, peak MB of the child (None: in process)
+
+
+def timed(action: Callable[[], float | None], repeat: int) -> Timing:
+    """Median wall and CPU seconds, and peak child memory, of `repeat` runs."""
+    walls, cpus, peaks = [], [], []
     for _ in range(repeat):
         start, cpu = time.perf_counter(), _cpu()
-        action()
+        peak = action()
         walls.append(time.perf_counter() - start)
         cpus.append(_cpu() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        if peak is not None:
+            peaks.append(peak)
+    return statistics.median(walls), statistics.median(cpus), statistics.median(peaks) if peaks else None
 
 
-def run_quiet(argv: list[str]) -> None:
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+# Linux starts a forked child's peak memory at its parent's size, and this process holds the
+# loaded evidence: a small wrapper process forks the measured one and reports its peak alone.
+_PEAK_OF_CHILD = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "sys.stderr.buffer.write(done.stderr[-800:])\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def run_quiet(argv: list[str]) -> float:
+    """Run `argv` to the end; its peak resident memory in MB (ru_maxrss is in KiB)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_OF_CHILD, *argv], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     if done.returncode not in (0, 1):  # the report exits 1 when the score is short; a crash is not
-        raise SystemExit(f"{argv[:3]} exited {done.returncode}: {done.stderr[-800:]}")
+        raise SystemExit(f"{argv[:3]} exited {done.returncode}: {done.stderr}")
+    return int(done.stdout.split()[-1]) / 1024
+
+
+def million_case_run(target: Path, project: Path) -> None:
+    """A reports folder whose run holds one JUnit file of 1,000,000 cases, written in a stream."""
+    shutil.rmtree(target, ignore_errors=True)
+    path = target / "artifacts" / "test" / "junit.xml"
+    path.parent.mkdir(parents=True)
+    rng = random.Random(1_000_000)
+    with path.open("w") as out:
+        out.write('<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">')
+        out.write('<testsuite name="pytest" tests="1000000">')
+        for index in range(1_000_000):
+            body = '<failure message="assert 1 == 2">E assert</failure>' if index % 97 == 0 else ""
+            out.write(
+                f'<testcase classname="tests.unit.test_module_{index // 200}" name="test_case_{index}" '
+                f'time="{rng.random() / 10:.4f}">{body}</testcase>'
+            )
+        out.write("</testsuite></testsuites>\n")
+    run = {
+        "format_version": 1, "run_id": "bench-million", "project": str(project), "profile": "full",
+        "jobs": 2, "git": {"sha": None, "branch": None, "dirty": None}, "started_at": AT,
+        "finished_at": AT, "duration_s": 60.0, "tool": "cimaturity bench", "ok": False,
+        "checks": [_check("test", "fast", [str(path.relative_to(target))])],
+    }  # fmt: skip
+    (target / "run.json").write_text(json.dumps(run, indent=2))
+
+
+def _none(_value: object) -> None:
+    return None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--million", action="store_true", help="also the report on a 1M-case JUnit file")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-report-"))
     reports, project = work / "reports", work / "project"
@@ -227,7 +282,7 @@ def main() -> int:
     assert len(evidence.coverage) == COVERAGE_FILES and not evidence.problems
     assert not evidence.findings["message"].str.contains("not-kept").any()  # snippets never copied
 
-    rows = [("load_evidence (in process)", timed(lambda: load_evidence(reports), args.repeat))]
+    rows = [("load_evidence (in process)", timed(lambda: _none(load_evidence(reports)), args.repeat))]
     invoke = ROOT / ".venv" / "bin" / "invoke"
     if (ROOT / "cimaturity" / "tasks" / "report.py").is_file():
         argv = [str(invoke), "report", "--project", str(project), "--artifacts", str(reports)]
@@ -239,10 +294,16 @@ def main() -> int:
     sarif_cli = str(ROOT / ".venv" / "bin" / "sarif")
     summary_argv = [sarif_cli, "summary", *map(str, sarif_paths)]
     rows.append(("sarif summary (same SARIF)", timed(lambda: run_quiet(summary_argv), args.repeat)))
+    if args.million:
+        million = work / "reports-million"
+        million_case_run(million, project)
+        argv_million = [str(invoke), "report", "--project", str(project), "--artifacts", str(million)]
+        rows.append(("invoke report (1M-case JUnit)", timed(lambda: run_quiet(argv_million), args.repeat)))
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; medians of {args.repeat} runs")
-    print(f"{'what':32} {'wall s':>8} {'cpu s':>8}")
-    for name, (wall, cpu) in rows:
-        print(f"{name:32} {wall:8.2f} {cpu:8.2f}")
+    print(f"{'what':32} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
+    for name, (wall, cpu, peak) in rows:
+        shown = f"{peak:8.0f}" if peak is not None else f"{'-':>8}"
+        print(f"{name:32} {wall:8.2f} {cpu:8.2f} {shown}")
     if not args.keep:
         shutil.rmtree(work)
     return 0

@@ -13,9 +13,9 @@ from pathlib import PurePosixPath
 
 from cimaturity import proc
 from cimaturity.checks.dockerfile import configured_dockerfile, find_dockerfiles, reports_folder
+from cimaturity.formats.sarif import read_sarif
 from cimaturity.layout import layout_of
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import read_sarif
 
 SARIF = "trivy.sarif"
 IMAGE = "cimaturity-scan:latest"
@@ -101,7 +101,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    results = read_sarif(ctx.artifact(SARIF), expected_tool="trivy")
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="trivy").results
     metrics = {"vulnerabilities": float(len(results))}
     if results:
         first = results[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cimaturity.checks.junit import read_junit
+from cimaturity.formats.junit import read_junit
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.tools import against_service
 

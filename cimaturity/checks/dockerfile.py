@@ -17,8 +17,8 @@ import yaml
 
 from cimaturity.checks.suppressions import count_matches
 from cimaturity.config import ProjectConfig
+from cimaturity.formats.sarif import SarifResult, read_sarif
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import SarifResult, read_sarif
 
 SARIF = "hadolint.sarif"
 DEFAULT = "Dockerfile"
@@ -119,7 +119,7 @@ def ignored_rules(ctx: CheckContext) -> tuple[str, ...]:
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     names = project_dockerfiles(ctx)
     hidden = ignored_rules(ctx)
-    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint").results
     by_level = {level: [r for r in results if r.level == level] for level in ("error", "warning")}
     metrics = {
         "dockerfiles": float(len(names)),

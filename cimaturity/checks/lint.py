@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cimaturity.checks.suppressions import python_files
+from cimaturity.formats.sarif import read_sarif
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.projectconf import Hook, ProjectTools, project_tools
-from cimaturity.sarif import read_sarif
 
 SARIF = "ruff.sarif"
 # ruff format --check, by version: "Would reformat: F" (older), "F:1:1: unformatted: ..." (concise),
@@ -45,7 +45,7 @@ class Linter:
 
 
 def _ruff_problems(ctx: CheckContext, _outcome: CommandOutcome | None) -> list[str]:
-    results = read_sarif(ctx.artifact(SARIF), expected_tool="ruff")
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="ruff").results
     return [f"{_relative(ctx, result.file)}: {result.rule_id}" for result in results]
 
 

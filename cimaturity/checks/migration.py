@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cimaturity.checks.junit import read_junit
+from cimaturity.formats.junit import read_junit
 from cimaturity.layout import layout_of
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Service, Stage, Verdict
 from cimaturity.tools import helper_command

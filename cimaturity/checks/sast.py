@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from cimaturity.artifacts import COUNT, json_int
 from cimaturity.checks.suppressions import python_files
+from cimaturity.formats.sarif import SarifResult, read_sarif
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import SarifResult, read_sarif_log
 
 SARIF = "bandit.sarif"
 SEVERITIES = ("UNDEFINED", "LOW", "MEDIUM", "HIGH")
@@ -60,32 +60,20 @@ def at_or_above(level: str, threshold: str = GATE_SEVERITY) -> bool:
 
 def load_bandit(path: Path) -> BanditRun:
     """Parse bandit's SARIF; raises ArtifactError naming the file when it is not bandit's SARIF."""
-    log = read_sarif_log(path, expected_tool="bandit")
-    results, runs = log.results, log.runs
+    log = read_sarif(path, expected_tool="bandit")
     skipped: list[tuple[str, str]] = []
     nosec = 0
-    for run in runs:
-        for invocation in run.get("invocations") or []:
-            skipped.extend(_notifications(invocation))
-        totals = ((run.get("properties") or {}).get("metrics") or {}).get("_totals") or {}
-        nosec += int(totals.get("nosec", 0)) + int(totals.get("skipped_tests", 0))
-    return BanditRun(tuple(results), tuple(skipped), nosec)
-
-
-def _notifications(invocation: dict[str, Any]) -> list[tuple[str, str]]:
-    """Error-level tool notifications: bandit's record of a path it skipped or could not parse."""
-    skipped = []
-    for key in ("toolConfigurationNotifications", "toolExecutionNotifications"):
-        for note in invocation.get(key) or []:
-            if str(note.get("level", "error")) != "error":
-                continue
-            text = str((note.get("message") or {}).get("text", "unknown reason"))
-            locations = note.get("locations") or [{}]
-            uri = locations[0].get("physicalLocation", {}).get("artifactLocation", {}).get("uri", "?")
-            skipped.append((str(uri), text))
-    if invocation.get("executionSuccessful") is False and not skipped:
-        skipped.append(("?", "bandit reported executionSuccessful=false"))
-    return skipped
+    for index, run in enumerate(log.runs):
+        skipped.extend((note.file, note.message) for note in run.notifications)
+        if run.execution_failed and not run.notifications:
+            skipped.append(("?", "bandit reported executionSuccessful=false"))
+        metrics = run.properties.get("metrics")
+        totals = metrics.get("_totals") if isinstance(metrics, dict) else None
+        if isinstance(totals, dict):
+            for name in ("nosec", "skipped_tests"):
+                field = f"runs[{index}].properties.metrics._totals.{name}"
+                nosec += json_int(totals.get(name, 0), path, field, COUNT)
+    return BanditRun(log.results, tuple(skipped), nosec)
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cimaturity.artifacts import COUNT, json_int
+from cimaturity.formats.sarif import SarifRun, read_sarif
 from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.sarif import read_sarif_log
 from cimaturity.tools import helper_command
 
 SARIF = "secrets.sarif"
@@ -50,10 +51,11 @@ def _commands(ctx: CheckContext) -> list[Command]:
     return [dataclasses.replace(command, cwd=layout_of(ctx.root).repo)]
 
 
-def _run_properties(path: Path, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    properties = runs[0].get("properties") or {}
+def _run_properties(path: Path, runs: tuple[SarifRun, ...]) -> dict[str, Any]:
+    properties = runs[0].properties
     if "commits_scanned" not in properties:
         raise ArtifactError(f"{path}: no 'commits_scanned' in run properties; history was not scanned")
+    json_int(properties["commits_scanned"], path, "runs[0].properties.commits_scanned", COUNT)
     if not isinstance(properties.get("shallow"), bool):
         raise ArtifactError(f"{path}: no 'shallow' in run properties; history may be incomplete")
     return dict(properties)
@@ -70,7 +72,7 @@ def _scope(ctx: CheckContext, scope: dict[str, Any]) -> str:
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(SARIF)
-    log = read_sarif_log(path, expected_tool="detect-secrets")
+    log = read_sarif(path, expected_tool="detect-secrets")
     results = log.results
     scope = _run_properties(path, log.runs)
     audited = [r for r in results if r.properties.get("audited") is True]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cimaturity.checks.junit import PYTEST_NO_TESTS, trusted_pytest_report
+from cimaturity.checks.pytest_run import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Service, Stage, Verdict
 
 JUNIT = "junit.xml"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cimaturity.checks.junit import read_junit
 from cimaturity.checks.suppressions import TYPE_IGNORE, count_matches, python_files
+from cimaturity.formats.junit import read_junit
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.projectconf import project_tools
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from cimaturity.checks.junit import PYTEST_NO_TESTS, trusted_pytest_report
+from cimaturity.checks.pytest_run import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.formats.coverage import read_coverage
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict

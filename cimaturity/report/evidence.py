@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cimaturity.formats.runjson import RunInfo as RunInfo  # the run's header, as run.json gives it
 from cimaturity.model import Status
 
 # Column sets of each frame. Loaders must produce exactly these columns (empty frames too).
@@ -81,18 +82,6 @@ class ArtifactProblem:
     check: str
     path: str
     message: str
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    run_id: str
-    project: str
-    profile: str
-    git_sha: str | None
-    git_branch: str | None
-    started_at: str
-    finished_at: str
-    duration_s: float
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cimaturity import artifacts as a
-from cimaturity.checks.junit import read_junit
+from cimaturity.formats.junit import read_junit
+from cimaturity.formats.sarif import read_sarif
 from cimaturity.model import ArtifactError
-from cimaturity.sarif import read_sarif
 from tests.support.limits import deadline
 
 MIB = 1024 * 1024
@@ -181,7 +181,7 @@ def test_xml_entities_in_text_are_never_expanded(tmp_path: Path) -> None:
     )
     report = read_junit(path)  # the gate's reader, through a.parse_xml
     assert report.failures == 1
-    assert "EXPANDED" not in report.cases[0].text
+    assert "EXPANDED" not in report.broken[0].text
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_xml_external_entities_are_never_read(tmp_path: Path) -> None:
     )
     report = read_junit(path)  # the gate's reader
     assert report.failures == 1
-    assert "TOP-SECRET-VALUE" not in report.cases[0].text
+    assert "TOP-SECRET-VALUE" not in report.broken[0].text
 
 
 def test_an_xml_file_cut_off_is_one_line(tmp_path: Path) -> None:
@@ -335,7 +335,7 @@ def test_the_sarif_gate_refuses_a_fifo_and_a_link_out_of_its_artifact_folder(tmp
     (folder / "linked.sarif").symlink_to(tmp_path / "other.sarif")
     with pytest.raises(ArtifactError, match=rf"linked\.sarif: SARIF file leads outside {folder} "):
         read_sarif(folder / "linked.sarif", expected_tool="ruff")
-    assert read_sarif(folder / "linked.sarif", expected_tool="ruff", within=tmp_path)[0].line == 1
+    assert read_sarif(folder / "linked.sarif", expected_tool="ruff", within=tmp_path).results[0].line == 1
 
 
 def test_the_junit_gate_refuses_a_fifo_and_dev_zero(tmp_path: Path) -> None:

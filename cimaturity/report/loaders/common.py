@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,7 +30,10 @@ from cimaturity.artifacts import read_bytes as read_bytes
 from cimaturity.artifacts import read_json as read_json
 from cimaturity.artifacts import text_float as text_float
 from cimaturity.artifacts import text_int as text_int
-from cimaturity.model import ArtifactError
+from cimaturity.formats.fields import optional_str as optional_str
+from cimaturity.formats.fields import require_dict as require_dict
+from cimaturity.formats.fields import require_list as require_list
+from cimaturity.formats.fields import require_str as require_str
 
 # dtypes per column; columns not listed are strings. The column order comes from evidence.py.
 _DTYPES: dict[str, str] = {
@@ -85,28 +87,6 @@ def concat(columns: tuple[str, ...], frames: Sequence[pd.DataFrame]) -> pd.DataF
     return joined.astype({column: _DTYPES.get(column, "str") for column in columns})
 
 
-def require_dict(value: object, path: Path, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected an object")
-    return value
-
-
-def require_list(value: object, path: Path, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a list")
-    return value
-
-
-def require_str(value: object, path: Path, what: str) -> str:
-    if not isinstance(value, str):
-        raise ArtifactError(f"{path}: {what} is {_kind_of(value)}, expected a string")
-    return value
-
-
-def optional_str(value: object, path: Path, what: str) -> str | None:
-    return None if value is None else require_str(value, path, what)
-
-
 def short(text: str) -> str:
     """First line of a message, bounded, so frames stay small and one-line."""
     if len(text) <= MAX_MESSAGE and text.isascii() and "\n" not in text:
@@ -131,14 +111,6 @@ def fingerprint(key: str) -> str:
     """A stable id for a finding from its identifying fields joined by the caller; a hash, so
     nothing it is built from can be read back."""
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _kind_of(value: object) -> str:
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), f"a {type(value).__name__}"
-    )
 
 
 _one_line = one_line

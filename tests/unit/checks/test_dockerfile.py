@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from cimaturity.checks.dockerfile import DOCKERFILE, SARIF, find_dockerfiles, is_dockerfile
+from cimaturity.formats.sarif import read_sarif
 from cimaturity.model import CheckContext, Status
 from cimaturity.runner import execute
-from cimaturity.sarif import read_sarif
 from tests.unit.checks._fast_fixtures import fake_tool, make_context, with_path_first, without_tools
 
 # Clean: no error or warning; one note (DL3066, `USER nobody` is not a numeric id).
@@ -109,7 +109,7 @@ def test_dockerfiles_in_subfolders_are_linted_in_one_call(tmp_path: Path) -> Non
         "suppressions": 0.0,
         "config_suppressions": 0.0,
     }
-    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint")
+    results = read_sarif(ctx.artifact(SARIF), expected_tool="hadolint").results
     assert sorted((r.file, r.rule_id, r.level) for r in results) == [
         ("backend/Dockerfile", "DL3008", "warning"),
         ("backend/Dockerfile", "DL3009", "note"),

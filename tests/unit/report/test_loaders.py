@@ -19,16 +19,14 @@ from cimaturity.model import ArtifactError, CheckResult, Stage, Status
 from cimaturity.report import evidence as ev
 from cimaturity.report.loaders.coverage import load_coverage
 from cimaturity.report.loaders.deps import load_deps_summary
-from cimaturity.report.loaders.junit import load_junit, load_junit_reference
 from cimaturity.report.loaders.licenses import load_cyclonedx, load_pip_licenses
 from cimaturity.report.loaders.locust import load_locust
 from cimaturity.report.loaders.pip_audit import load_pip_audit
-from cimaturity.report.loaders.runjson import load_run
-from cimaturity.report.loaders.sarif import load_sarif
 from cimaturity.report.loaders.suppressions import source_comments
 from cimaturity.runfile import GitInfo, RunRecord, write_run
 from cimaturity.runner import tool_environment
 from cimaturity.tools import deps_summary
+from tests.support.loading import load_junit, load_junit_reference, load_run, load_sarif, run_checks_frame
 
 DATA = Path(__file__).parent / "data"
 # The values planted in data/secrets.sarif's throwaway repository (see data/README.md).
@@ -465,7 +463,7 @@ def test_run_json_written_by_the_runner_reads_back(tmp_path: Path) -> None:
     write_run(tmp_path / "run.json", record)
 
     run = load_run(tmp_path / "run.json")
-    checks = run.frame()
+    checks = run_checks_frame(tmp_path / "run.json")
 
     assert run.info.git_sha == "f00" and run.info.duration_s == 3.5
     assert run.checks[0].artifacts == ("artifacts/lint/ruff.sarif",)

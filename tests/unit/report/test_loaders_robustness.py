@@ -19,14 +19,12 @@ from cimaturity.model import ArtifactError, CheckResult, Stage, Status
 from cimaturity.report.loaders import load_evidence
 from cimaturity.report.loaders.coverage import load_coverage
 from cimaturity.report.loaders.deps import load_deps_summary
-from cimaturity.report.loaders.junit import load_junit, load_junit_reference
 from cimaturity.report.loaders.licenses import load_cyclonedx, load_pip_licenses
 from cimaturity.report.loaders.locust import load_locust
 from cimaturity.report.loaders.pip_audit import load_pip_audit
-from cimaturity.report.loaders.runjson import load_run
-from cimaturity.report.loaders.sarif import load_sarif
 from cimaturity.report.loaders.suppressions import source_comments
 from cimaturity.runfile import GitInfo, RunRecord
+from tests.support.loading import load_junit, load_junit_reference, load_run, load_sarif
 
 DATA = Path(__file__).parent / "data"
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
