@@ -147,7 +147,7 @@ def test_safety_counts_every_known_vulnerability(tmp_path: Path) -> None:
 
 
 def test_safety_known_vulnerabilities_that_is_not_a_list_is_refused(tmp_path: Path) -> None:
-    raw = copy.deepcopy(SAFETY)
+    raw: Any = copy.deepcopy(SAFETY)
     raw["scan_results"]["projects"][0]["files"][0]["results"]["dependencies"][1]["specifications"][0][
         "vulnerabilities"
     ]["known_vulnerabilities"] = {"id": "3"}
@@ -240,7 +240,7 @@ def test_the_report_frames_come_from_the_same_records(summary_path: Path) -> Non
 
 def test_the_tool_records_missing_empty_and_broken_reports(tmp_path: Path) -> None:
     missing, vulns, skipped = audit_entries("r.txt", tmp_path / "absent.json")
-    assert missing.status is FileStatus.MISSING and vulns == skipped == ()
+    assert missing.status is FileStatus.MISSING and vulns == () and skipped == ()
     empty, _, _ = audit_entries("r.txt", write(tmp_path, "", "empty.json"))
     assert empty.status is FileStatus.MISSING
     broken, _, _ = audit_entries("r.txt", write(tmp_path, dependency(vulns=None), "broken.json"))

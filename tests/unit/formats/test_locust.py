@@ -147,7 +147,7 @@ def test_no_sample_is_nan_in_the_frame_and_an_error_at_the_gate(tmp_path: Path) 
     path = write(tmp_path, HEADER + row)
     total = read_locust_stats(path).aggregated
     assert total.p95_ms is None and total.p99_ms is None and total.requests == 10
-    assert math.isnan(load_locust(path).loc[0, "p95_ms"])
+    assert math.isnan(load_locust(path)["p95_ms"].iloc[0])
     verdict = judge(total, [], 0, "none recorded")
     assert verdict.status is Status.ERROR and "no p95/p99" in verdict.reason
 
