@@ -974,3 +974,21 @@ def _run_argument(node: ast.AST) -> str | None:
         parts = [v.value for v in first.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
         return " ".join("".join(parts).split()) or None
     return None
+
+
+def required_status_checks(text: str, name: str) -> list[str]:
+    """The required status checks a committed file declares: the Settings app's YAML
+    (`branches[].protection.required_status_checks.contexts`), else one name per line."""
+    if name.endswith((".yml", ".yaml")):
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return []
+        found: list[str] = []
+        branches = document.get("branches", []) if isinstance(document, dict) else []
+        for branch in branches if isinstance(branches, list) else []:
+            protection = branch.get("protection", {}) if isinstance(branch, dict) else {}
+            checks = (protection or {}).get("required_status_checks", {}) or {}
+            found.extend(str(c) for c in checks.get("contexts", []) or [])
+        return found
+    return [line.strip("-* `\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]

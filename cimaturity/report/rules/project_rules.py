@@ -7,10 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-import yaml
-
 from cimaturity.report.ci_follow import classify
-from cimaturity.report.project import Launch, LocalEntry
+from cimaturity.report.project import Launch, LocalEntry, required_status_checks
 from cimaturity.report.rules.model import Params, RuleContext, RuleOutcome, _list, _s, rule
 from cimaturity.report.rules.workflow_rules import _matches, _workflow_unreadable, deploy_jobs
 from cimaturity.report.workflows import WorkflowFacts
@@ -127,22 +125,6 @@ def requires_database(ctx: RuleContext, params: Params) -> RuleOutcome:
     return RuleOutcome.not_applicable(params.text("reason"))
 
 
-def _required_checks(text: str, name: str) -> list[str]:
-    if name.endswith((".yml", ".yaml")):
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError:
-            return []
-        found: list[str] = []
-        branches = document.get("branches", []) if isinstance(document, dict) else []
-        for branch in branches if isinstance(branches, list) else []:
-            protection = branch.get("protection", {}) if isinstance(branch, dict) else {}
-            checks = (protection or {}).get("required_status_checks", {}) or {}
-            found.extend(str(c) for c in checks.get("contexts", []) or [])
-        return found
-    return [line.strip("-* `\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 @rule(paths=_list())
 def required_checks_declared(ctx: RuleContext, params: Params) -> RuleOutcome:
     """A committed list of required status checks, each naming a job that exists.
@@ -158,7 +140,7 @@ def required_checks_declared(ctx: RuleContext, params: Params) -> RuleOutcome:
             "no declared required-checks list", f"declare required status checks in {params.strs('paths')[0]}"
         )
     source, text = found
-    names = _required_checks(text, source)
+    names = required_status_checks(text, source)
     if not names:
         return RuleOutcome.unmet(f"`{source}` lists no required checks", "list the required status checks")
     known = {job.id for job in ctx.workflows.jobs} | {job.name for job in ctx.workflows.jobs}
