@@ -73,7 +73,7 @@ for rank, result in enumerate(score.next_steps, start=1):
 # Everything is rendered before the first write, and each write is atomic.
 
 # %%
-rendered = pipeline.render(inputs, score)
+rendered = pipeline.render(inputs, score, os.environ)
 for path in pipeline.write(rendered, inputs.reports_dir):
     print(f"wrote {path}")
 
@@ -83,5 +83,5 @@ for path in pipeline.write(rendered, inputs.reports_dir):
 # gates become `::error file=...,line=...::` annotations.
 
 # %%
-for line in pipeline.publish_github(rendered, inputs, os.environ):
+for line in pipeline.publish(rendered):
     print(line)

@@ -1,10 +1,7 @@
-"""GitHub Actions output: the Markdown in `$GITHUB_STEP_SUMMARY`, `::error` annotations for
-findings of failed gates (workflow commands; see GitHub's "Workflow commands" documentation)."""
+"""GitHub Actions annotations: `::error` lines for findings of failed gates (workflow commands;
+see GitHub's "Workflow commands" documentation). The job summary is `reporters.JobSummaryReporter`."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
@@ -42,14 +39,3 @@ def annotation_lines(evidence: Evidence, limit: int = MAX_ANNOTATIONS) -> list[s
             f"::notice::{len(chosen) - limit} more finding(s) not annotated; see the maturity report"
         )
     return lines
-
-
-def publish(markdown: str, evidence: Evidence, env: Mapping[str, str]) -> list[str]:
-    """In GitHub Actions: append the summary and return the annotation lines to print."""
-    if env.get("GITHUB_ACTIONS") != "true":
-        return []
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:  # GitHub's contract: append
-            handle.write(markdown)
-    return annotation_lines(evidence)

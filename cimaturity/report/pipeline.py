@@ -1,12 +1,12 @@
 """The report pipeline's steps, shared by `invoke report` and `scripts/maturity_report.py`:
-gather raw facts -> evaluate the rubric -> render -> write -> publish (GitHub Actions)."""
+gather raw facts -> evaluate the rubric -> render (every reporter of `reporters.REPORTERS`) ->
+write the files beside the run -> publish (GitHub Actions job summary, annotations)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.config import ConfigError, load_config
@@ -14,15 +14,12 @@ from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError
 from cimaturity.report.charts import Chart, all_charts
 from cimaturity.report.evidence import Evidence
-from cimaturity.report.github import publish
 from cimaturity.report.places import Places, places_for
 from cimaturity.report.project import ProjectFacts, gather_project
-from cimaturity.report.render_html import render_html
-from cimaturity.report.render_markdown import render_markdown
+from cimaturity.report.reporters import REPORTERS, Destination, Output, ReportView
 from cimaturity.report.rubric import PACKAGED, Rubric, RubricError, load_rubric
 from cimaturity.report.rules import RuleContext
 from cimaturity.report.scoring import Score, ScoreError, score_rubric
-from cimaturity.report.summary import summary_json
 from cimaturity.report.workflows import WorkflowFacts, load_workflows
 from cimaturity.runs import REPORT_FILES, RunsError, resolve_run
 
@@ -51,10 +48,11 @@ class ReportInputs:
 
 @dataclass(frozen=True)
 class RenderedReport:
-    markdown: str
-    html: str
-    summary: dict[str, Any]
+    outputs: tuple[Output, ...]  # every reporter's, in `REPORTERS` order
     charts: tuple[Chart, ...]
+
+    def of(self, destination: Destination) -> tuple[Output, ...]:
+        return tuple(output for output in self.outputs if output.destination is destination)
 
 
 def resolve_rubric(project_root: Path, explicit: str | None) -> Path | str | None:
@@ -132,34 +130,34 @@ def evaluate(inputs: ReportInputs) -> Score:
         raise ReportError(str(exc)) from None
 
 
-def render(inputs: ReportInputs, score: Score) -> RenderedReport:
+def render(inputs: ReportInputs, score: Score, env: Mapping[str, str] | None = None) -> RenderedReport:
+    """Every reporter's output, rendered in memory (nothing is written yet)."""
     charts = all_charts(score, inputs.evidence)
-    places = inputs.places
-    return RenderedReport(
-        markdown=render_markdown(score, inputs.evidence, inputs.workflows, places),
-        html=render_html(score, inputs.evidence, inputs.workflows, charts, places),
-        summary=summary_json(score, inputs.evidence, places),
-        charts=charts,
-    )
+    view = ReportView(score, inputs.evidence, inputs.workflows, inputs.places, charts)
+    outputs = (reporter.render(view, env or {}) for reporter in REPORTERS)
+    return RenderedReport(tuple(output for output in outputs if output is not None), charts)
 
 
-def write(rendered: RenderedReport, reports_dir: Path) -> tuple[Path, Path, Path]:
-    """Everything is rendered before the first write; each write is atomic.
+def write(rendered: RenderedReport, reports_dir: Path) -> tuple[Path, ...]:
+    """The files beside the run, each written atomically, after everything was rendered.
 
     `reports_dir` is the run folder the evidence came from: the report lives beside its run, and
     the reports folder's top-level `maturity.md` (and the others) are links through `latest`.
     """
-    import json
+    paths = []
+    for output in rendered.of(Destination.RUN_FOLDER):
+        path = reports_dir / output.name
+        write_text_atomic(path, output.text)
+        paths.append(path)
+    return tuple(paths)
 
-    paths = (reports_dir / MARKDOWN, reports_dir / HTML, reports_dir / SUMMARY)
-    write_text_atomic(paths[0], rendered.markdown)
-    write_text_atomic(paths[1], rendered.html)
-    write_text_atomic(paths[2], json.dumps(rendered.summary, indent=2) + "\n")
-    return paths
 
-
-def publish_github(rendered: RenderedReport, inputs: ReportInputs, env: Mapping[str, str]) -> list[str]:
-    return publish(rendered.markdown, inputs.evidence, env)
+def publish(rendered: RenderedReport) -> list[str]:
+    """Append the job summary (GitHub Actions) and return the console lines to print."""
+    for output in rendered.of(Destination.JOB_SUMMARY):
+        with Path(output.name).open("a", encoding="utf-8") as handle:  # GitHub's contract: append
+            handle.write(output.text)
+    return [line for output in rendered.of(Destination.CONSOLE) for line in output.text.splitlines()]
 
 
 def run_report(
@@ -167,10 +165,10 @@ def run_report(
     artifacts: str | Path | None = None,
     rubric: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> tuple[Score, tuple[Path, Path, Path], list[str]]:
+) -> tuple[Score, tuple[Path, ...], list[str]]:
     """The whole report in one call (what `invoke report` does)."""
     inputs = gather(project, artifacts, rubric)
     score = evaluate(inputs)
-    rendered = render(inputs, score)
+    rendered = render(inputs, score, env)
     paths = write(rendered, inputs.reports_dir)
-    return score, paths, publish_github(rendered, inputs, env or {})
+    return score, paths, publish(rendered)

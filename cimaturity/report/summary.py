@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
-from cimaturity.atomic import write_text_atomic
 from cimaturity.report.evidence import Evidence
 from cimaturity.report.places import Places
 from cimaturity.report.scoring import MAX_SCORE, Score
@@ -75,7 +72,3 @@ def _summary(score: Score, evidence: Evidence) -> dict[str, Any]:
         "checks": checks,
         "problems": [{"check": p.check, "path": p.path, "message": p.message} for p in evidence.problems],
     }
-
-
-def write_summary(path: Path, score: Score, evidence: Evidence) -> None:
-    write_text_atomic(path, json.dumps(summary_json(score, evidence), indent=2) + "\n")

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from cimaturity.report.charts import all_charts
 from cimaturity.report.evidence import Evidence
-from cimaturity.report.github import annotation_lines, publish
+from cimaturity.report.github import annotation_lines
+from cimaturity.report.pipeline import RenderedReport, publish, write
+from cimaturity.report.places import Places
 from cimaturity.report.render_html import render_html
 from cimaturity.report.render_markdown import render_markdown
+from cimaturity.report.reporters import REPORTERS, ReportView, SummaryJsonReporter
 from cimaturity.report.rubric import load_rubric
 from cimaturity.report.scoring import Score, score_rubric
-from cimaturity.report.summary import FORMAT_VERSION, write_summary
+from cimaturity.report.summary import FORMAT_VERSION
 from cimaturity.report.workflows import load_workflows
 
 from . import _report_fixtures as fx
@@ -99,7 +102,10 @@ def test_html_is_self_contained(tmp_path: Path) -> None:
 def test_summary_json(tmp_path: Path) -> None:
     score, ev, _root = _fixed(tmp_path)
     path = tmp_path / "out" / "summary.json"
-    write_summary(path, score, ev)
+    path.parent.mkdir()
+    view = ReportView(score, ev, load_workflows(_root), Places(), ())
+    output = SummaryJsonReporter().render(view, {})
+    assert write(RenderedReport((output,), ()), path.parent) == (path,)
     data = json.loads(path.read_text())
     assert data["format_version"] == FORMAT_VERSION
     assert data["score"] == score.score and data["max_score"] == 10
@@ -120,9 +126,15 @@ def test_publish_in_github_actions_appends_the_summary(tmp_path: Path) -> None:
     markdown = render_markdown(score, ev, load_workflows(root))
     summary = tmp_path / "step_summary.md"
     summary.write_text("earlier step\n")
-    assert publish(markdown, ev, {"GITHUB_STEP_SUMMARY": str(summary)}) == []  # not in Actions: nothing
+    view = ReportView(score, ev, load_workflows(root), Places(), ())
+
+    def rendered(env: dict[str, str]) -> RenderedReport:
+        outputs = (reporter.render(view, env) for reporter in REPORTERS)
+        return RenderedReport(tuple(output for output in outputs if output is not None), ())
+
+    assert publish(rendered({"GITHUB_STEP_SUMMARY": str(summary)})) == []  # not in Actions: nothing
     assert summary.read_text() == "earlier step\n"
-    lines = publish(markdown, ev, {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    lines = publish(rendered({"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}))
     assert summary.read_text() == "earlier step\n" + markdown
     assert lines and lines[0].startswith("::error file=app/b.py,line=9")
 
