@@ -1,5 +1,6 @@
-"""The shape of a parsed JSON document, checked field by field: every mismatch is one
-`ArtifactError` line naming the file and the field (shared by the format readers)."""
+"""Field checks the format readers share beyond `cimaturity.formats.fields`: a list of strings,
+and the exact key set of a record of cimaturity's own formats. Every mismatch is one
+`ArtifactError` line naming the file and the field."""
 
 from __future__ import annotations
 
@@ -8,38 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.artifacts import one_line
+from cimaturity.formats.fields import require_list, require_str
 from cimaturity.model import ArtifactError
-
-
-def kind_of(value: object) -> str:
-    """A JSON value's kind as a message names it: "null", "an object", "a list", ..."""
-    if value is None:
-        return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), f"a {type(value).__name__}"
-    )
-
-
-def require_dict(value: object, path: Path, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ArtifactError(f"{path}: {what} is {kind_of(value)}, expected an object")
-    return value
-
-
-def require_list(value: object, path: Path, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ArtifactError(f"{path}: {what} is {kind_of(value)}, expected a list")
-    return value
-
-
-def require_str(value: object, path: Path, what: str) -> str:
-    if not isinstance(value, str):
-        raise ArtifactError(f"{path}: {what} is {kind_of(value)}, expected a string")
-    return value
-
-
-def optional_str(value: object, path: Path, what: str) -> str | None:
-    return None if value is None else require_str(value, path, what)
 
 
 def str_tuple(value: object, path: Path, what: str) -> tuple[str, ...]:

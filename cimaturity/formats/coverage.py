@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.artifacts import COUNT, PERCENT, Range, json_float, json_int, read_json
-from cimaturity.formats._shape import require_dict
+from cimaturity.formats.fields import require_dict
 from cimaturity.model import ArtifactError
 
 KIND = "coverage JSON"

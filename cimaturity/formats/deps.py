@@ -37,14 +37,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cimaturity.artifacts import COUNT, json_int, one_line, read_json
-from cimaturity.formats._shape import (
-    exact_keys,
-    optional_str,
-    require_dict,
-    require_list,
-    require_str,
-    str_tuple,
-)
+from cimaturity.formats._shape import exact_keys, str_tuple
+from cimaturity.formats.fields import one_of, optional_str, require_dict, require_list, require_str
 from cimaturity.model import ArtifactError
 
 PIP_AUDIT = "pip-audit JSON"
@@ -267,12 +261,7 @@ def _record(raw: object, record: type[Any], path: Path, where: str) -> dict[str,
 
 
 def _enum(value: object, enum: type[_E], path: Path, where: str) -> _E:
-    text = require_str(value, path, where)
-    for member in enum:
-        if member.value == text:
-            return member
-    expected = " or ".join(repr(member.value) for member in enum)
-    raise ArtifactError(f"{path}: {where} is {one_line(repr(text))[:40]}, expected {expected}")
+    return one_of({member.value: member for member in enum}, value, path, where)
 
 
 def _audited_file(path: Path, where: str, raw: object) -> AuditedFile:

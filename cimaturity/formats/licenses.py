@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cimaturity.artifacts import read_json
-from cimaturity.formats._shape import optional_str, require_dict, require_list, require_str
+from cimaturity.formats.fields import optional_str, require_dict, require_list, require_str
 from cimaturity.model import ArtifactError
 
 CYCLONEDX = "CycloneDX JSON"
