@@ -182,6 +182,15 @@ def judge(ctx: CheckContext, summary: DepsSummary, outcomes: Sequence[CommandOut
             f"file(s) ({names}), so no dependency there was checked{hint}; {safety}",
             **metrics,
         )
+    # pip-audit exits 1 only on findings: a clean report beside exit 1 contradicts itself.
+    found = {name for vuln in summary.vulnerabilities for name in vuln.requirements}
+    for audited in summary.files:
+        said = [outcome.exit_code for outcome in outcomes if audited.report in outcome.command.argv]
+        if said == [1] and audited.requirements not in found:
+            return Verdict.error(
+                f"pip-audit exited 1 but {Path(audited.report).name} records no vulnerability; {safety}",
+                **metrics,
+            )
     if summary.vulnerabilities:
         first_vuln = summary.vulnerabilities[0]
         return Verdict.failed(

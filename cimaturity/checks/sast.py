@@ -101,6 +101,11 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         return Verdict.error(
             f"bandit could not scan {len(run.skipped)} file(s), first: {file}: {why}", **metrics
         )
+    said = outcomes[0].exit_code if outcomes else 0
+    if (said == 1) != bool(run.results):  # bandit exits 1 exactly when it reports a finding
+        return Verdict.error(
+            f"bandit exited {said} but {SARIF} records {len(run.results)} finding(s)", **metrics
+        )
     if blocking:
         first = blocking[0]
         return Verdict.failed(

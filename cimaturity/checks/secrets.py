@@ -98,6 +98,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
             f"({origin}); value redacted{shallow}",
             **metrics,
         )
+    if scope["commits_scanned"] < 1:
+        return Verdict.error(f"the history scan examined no commit ({where})", **metrics)
     if scope["shallow"]:
         # Nothing found in part of the history is no evidence about the rest.
         return Verdict.error(f"{SHALLOW} (scanned only {where}; nothing found there)", **metrics)

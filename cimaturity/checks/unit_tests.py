@@ -116,6 +116,8 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         problems.append(f"{len(broken)} of {ran} test(s) failed, first: {first.label}")
     if percent < required_percent:
         problems.append(f"{measured} < {needed}")
+    elif outcome.exit_code == 1 and not broken:  # the project's own fail_under (e.g. in addopts) tripped
+        problems.append(next(line.strip() for line in outcome.output.splitlines() if _COV_FAIL_UNDER in line))
     if problems:
         return Verdict.failed("; ".join(problems), **metrics)
     if ran == 0:
