@@ -39,6 +39,20 @@ app = "app:app"
 health = "/health"
 """
 
+CI_WORKFLOW = """\
+name: ci
+on: [push, pull_request]
+jobs:
+  checks:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - run: pip install -r requirements.txt
+      - run: invoke ci
+"""
+
 PROJECT: Mapping[str, str] = {
     "pyproject.toml": PYPROJECT,
     "pkg/__init__.py": "",
@@ -52,6 +66,9 @@ PROJECT: Mapping[str, str] = {
     "requirements.txt": "requests==2.31.0\n",
     "Dockerfile": 'FROM python:3.11-slim\nCMD ["python", "-m", "pkg"]\n',
     "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    # CI on every push and PR running every check: the workflow half of each criterion is met,
+    # so whether a criterion reading a check is met depends on that check's result alone.
+    ".github/workflows/ci.yml": CI_WORKFLOW,
     "docs/api_v2_spec.yaml": "openapi: 3.0.3\ninfo: {title: faulty, version: '1'}\npaths: {}\n",
 }
 
