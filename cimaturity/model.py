@@ -136,6 +136,15 @@ def always_applicable(_ctx: CheckContext) -> str | None:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A command that must succeed before the check can run: what `which` cannot tell (a Docker
+    CLI is installed but no engine answers). `needs` names it in the reason: "a Docker engine"."""
+
+    argv: tuple[str, ...]
+    needs: str
+
+
+@dataclass(frozen=True)
 class Check:
     """A declarative check.
 
@@ -151,6 +160,10 @@ class Check:
       own environment (`ctx.python`, its scripts first on PATH), never in cimaturity's.
     - `artifacts_for(ctx)`: when the artifacts depend on the project (the linters it configures),
       the file names for this run; else `artifacts`.
+    - `probes`: commands that must succeed before the commands run (an engine answering).
+    - `runs_elsewhere`: where the check runs when this machine lacks its tools or fails a probe
+      (the container scan: in GitHub Actions). The runner then records `skipped` with that
+      reason instead of `error`, except inside GitHub Actions itself, where it must run.
     """
 
     name: str
@@ -166,6 +179,8 @@ class Check:
     timeout_s: float = 300.0
     runs_project_code: bool = False
     artifacts_for: Callable[[CheckContext], tuple[str, ...]] | None = None
+    probes: tuple[Probe, ...] = ()
+    runs_elsewhere: str | None = None
 
     def expected_artifacts(self, ctx: CheckContext) -> tuple[str, ...]:
         return self.artifacts if self.artifacts_for is None else self.artifacts_for(ctx)

@@ -281,11 +281,10 @@ def execute(
             expected = check.expected_artifacts(ctx)
         except ArtifactError as exc:
             return finish(Verdict.error(str(exc)))
-        missing = [tool for tool in check.tools if proc.which(tool, ctx.env) is None]
-        if missing:
-            message = f"tool not found on PATH: {', '.join(missing)}"
-            log.write(message + "\n")
-            return finish(Verdict.error(message))
+        unavailable = _unavailable(check, ctx)
+        if unavailable is not None:
+            log.write(unavailable.reason + "\n")
+            return finish(unavailable)
         for service in check.services:
             problem = service_problem(service, ctx.config)
             if problem is not None:
@@ -354,6 +353,29 @@ def execute(
             return finish(Verdict.error(f"gate crashed: {type(exc).__name__}: {exc}"), exit_code, version)
         log.write(f"gate: {verdict.status.value}: {verdict.reason}\n")
         return finish(verdict, exit_code, version)
+
+
+def _unavailable(check: Check, ctx: CheckContext) -> Verdict | None:
+    """A missing tool or a failed probe: `error`, or `skipped` for a check that runs elsewhere
+    (never inside GitHub Actions, where "elsewhere" is here)."""
+    missing = [tool for tool in check.tools if proc.which(tool, ctx.env) is None]
+    if missing:
+        problem = f"tool not found on PATH: {', '.join(missing)}"
+    else:
+        failed = next(
+            (
+                probe
+                for probe in check.probes
+                if proc.capture(list(probe.argv), cwd=ctx.root, env=ctx.env) is None
+            ),
+            None,
+        )
+        if failed is None:
+            return None
+        problem = f"no {failed.needs} on this machine ({' '.join(failed.argv)} failed)"
+    if check.runs_elsewhere is not None and ctx.env.get("GITHUB_ACTIONS") != "true":
+        return Verdict(Status.SKIPPED, f"{problem}; {check.runs_elsewhere}")
+    return Verdict.error(problem)
 
 
 def service_problem(service: Service, config: ProjectConfig, timeout_s: float = 2.0) -> str | None:

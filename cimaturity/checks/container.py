@@ -1,8 +1,9 @@
 """container: build the image and scan it with Trivy (HIGH and CRITICAL). Gate: no finding.
 
 Trivy and a Docker engine exist on GitHub's runners, not on every machine (FIELD_NOTES: no
-package installs Trivy here, and there is no Docker engine). Where either is missing the check
-is `skipped` with that reason, never `passed`; the rubric then credits only the workflow's
+package installs Trivy here, and there is no Docker engine). The check declares that it runs
+elsewhere: where either is missing the runner records it `skipped` with that reason, never
+`passed` (and `error` inside GitHub Actions); the rubric then credits only the workflow's
 blocking Trivy job, not a result.
 """
 
@@ -11,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
-from cimaturity import proc
 from cimaturity.checks.dockerfile import configured_dockerfile, find_dockerfiles, reports_folder
 from cimaturity.formats.sarif import read_sarif
 from cimaturity.layout import layout_of
-from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Probe, Stage, Verdict
 
 SARIF = "trivy.sarif"
 IMAGE = "cimaturity-scan:latest"
@@ -28,10 +28,6 @@ def _not_applicable(ctx: CheckContext) -> str | None:
     dockerfile = ctx.config.dockerfile
     if not (ctx.root / dockerfile).is_file():
         return _no_dockerfile(ctx)
-    if proc.which("trivy", ctx.env) is None:
-        return f"Trivy is not installed on this machine to scan the image of {dockerfile}; {ELSEWHERE}"
-    if proc.capture(["docker", "info", "--format", "{{.ServerVersion}}"], cwd=ctx.root, env=ctx.env) is None:
-        return f"no Docker engine on this machine to build the image of {dockerfile}; {ELSEWHERE}"
     return None
 
 
@@ -120,6 +116,8 @@ CONTAINER = Check(
     gate=_gate,
     tools=("docker", "trivy"),
     not_applicable=_not_applicable,
+    probes=(Probe(("docker", "info", "--format", "{{.ServerVersion}}"), "Docker engine"),),
+    runs_elsewhere=ELSEWHERE,
     version_argv=("trivy", "--version"),
     timeout_s=900.0,
 )

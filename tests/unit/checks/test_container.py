@@ -70,7 +70,7 @@ def test_no_docker_engine_is_skipped_with_reason(tmp_path: Path) -> None:
     result = execute(CONTAINER, _context(tmp_path, engine=False))
     assert result.status is Status.SKIPPED
     assert result.reason == (
-        "no Docker engine on this machine to build the image of Dockerfile; "
+        "no Docker engine on this machine (docker info --format {{.ServerVersion}} failed); "
         "the container-scan job runs it in GitHub Actions"
     )
     assert not (result.artifacts)
@@ -82,9 +82,26 @@ def test_no_trivy_is_skipped_never_passed(tmp_path: Path) -> None:
     result = execute(CONTAINER, ctx)
     assert result.status is Status.SKIPPED
     assert result.reason == (
-        "Trivy is not installed on this machine to scan the image of Dockerfile; "
-        "the container-scan job runs it in GitHub Actions"
+        "tool not found on PATH: docker, trivy; the container-scan job runs it in GitHub Actions"
     )
+
+
+def test_inside_github_actions_a_missing_tool_is_an_error(tmp_path: Path) -> None:
+    """ "Runs elsewhere" means GitHub Actions: there, a missing scanner must not be skipped."""
+    ctx = make_context(tmp_path / "repo", CONTAINER, FILES)
+    env = {**ctx.env, "PATH": str(tmp_path / "empty"), "GITHUB_ACTIONS": "true"}
+    result = execute(CONTAINER, CheckContext(ctx.config, ctx.artifact_dir, env))
+    assert result.status is Status.ERROR
+    assert result.reason == "tool not found on PATH: docker, trivy"
+    engine_down = _context(tmp_path / "engine", engine=False)
+    result = execute(
+        CONTAINER,
+        CheckContext(
+            engine_down.config, engine_down.artifact_dir, {**engine_down.env, "GITHUB_ACTIONS": "true"}
+        ),
+    )
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("no Docker engine on this machine")
 
 
 def test_no_dockerfile_is_not_applicable(tmp_path: Path) -> None:
