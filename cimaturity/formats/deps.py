@@ -37,8 +37,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cimaturity.artifacts import COUNT, json_int, one_line, read_json
-from cimaturity.formats._shape import exact_keys, str_tuple
-from cimaturity.formats.fields import one_of, optional_str, require_dict, require_list, require_str
+from cimaturity.formats.fields import (
+    exact_keys,
+    one_of,
+    optional_str,
+    require_dict,
+    require_list,
+    require_str,
+    str_tuple,
+)
 from cimaturity.model import ArtifactError
 
 PIP_AUDIT = "pip-audit JSON"

@@ -1,12 +1,14 @@
-"""Type checks for fields of a parsed JSON document: a wrong type is one `ArtifactError` line
-naming the file and the field (the number checks, with ranges, are in `cimaturity.artifacts`)."""
+"""Checks for the fields of a parsed JSON document (types, enum values, exact key sets): a
+mismatch is one `ArtifactError` line naming the file and the field (the number checks, with
+ranges, are in `cimaturity.artifacts`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cimaturity.artifacts import one_line
 from cimaturity.model import ArtifactError
 
 T = TypeVar("T")
@@ -49,3 +51,21 @@ def kind_of(value: object) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), f"a {type(value).__name__}"
     )
+
+
+def str_tuple(value: object, path: Path, what: str) -> tuple[str, ...]:
+    """A JSON list of strings (ids, versions, file names)."""
+    items = require_list(value, path, what)
+    return tuple(require_str(item, path, f"{what}[{index}]") for index, item in enumerate(items))
+
+
+def exact_keys(entry: dict[str, Any], keys: Iterable[str], path: Path, where: str) -> None:
+    """`entry` has exactly `keys`: for cimaturity's own formats, where a missing or unknown field
+    means a writer of another version."""
+    wanted = tuple(keys)
+    missing = [key for key in wanted if key not in entry]
+    if missing:
+        raise ArtifactError(f"{path}: {where} has no {missing[0]!r}")
+    unknown = sorted(key for key in entry if key not in wanted)
+    if unknown:
+        raise ArtifactError(f"{path}: {where} has an unknown field {one_line(repr(unknown[0]))[:60]}")
