@@ -88,7 +88,11 @@ def junit(*outcomes: str, failure_text: str = "AssertionError: fault injected", 
 
 
 def coverage_json(percent: float = 100.0) -> str:
-    summary = {"num_statements": 10, "missing_lines": round(10 * (100 - percent) / 100), "percent_covered": percent}
+    summary = {
+        "num_statements": 10,
+        "missing_lines": round(10 * (100 - percent) / 100),
+        "percent_covered": percent,
+    }
     return json.dumps(
         {
             "meta": {"format": 3, "version": "7.6.0"},
@@ -112,7 +116,9 @@ def audited(name: str = "requests", version: str = "2.31.0", vulns: Sequence[str
     return {
         "name": name,
         "version": version,
-        "vulns": [{"id": vuln, "fix_versions": ["9.9.9"], "aliases": [], "description": ""} for vuln in vulns],
+        "vulns": [
+            {"id": vuln, "fix_versions": ["9.9.9"], "aliases": [], "description": ""} for vuln in vulns
+        ],
     }
 
 

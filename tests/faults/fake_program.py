@@ -34,7 +34,7 @@ def serve(argv: list[str]) -> int:
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's name
+        def log_message(self, format: str, *args: Any) -> None:  # the base class names it `format`
             return None
 
     port = int(argv[argv.index("--port") + 1])

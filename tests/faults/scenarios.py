@@ -95,7 +95,11 @@ def _pytest(*artifacts: tuple[str, str], version: str = "pytest 8.3.3", **more: 
 
 SCENARIOS: Mapping[str, Scenario] = {
     "lint": Scenario(
-        {"ruff": Tool("ruff 0.6.9", Fake(writes={"ruff.sarif": a.sarif("ruff")}, output="All checks passed!"))},
+        {
+            "ruff": Tool(
+                "ruff 0.6.9", Fake(writes={"ruff.sarif": a.sarif("ruff")}, output="All checks passed!")
+            )
+        },
         "ruff",
     ),
     "typecheck": Scenario(
@@ -123,10 +127,16 @@ SCENARIOS: Mapping[str, Scenario] = {
         modules=frozenset({"pytest", "pytest_cov"}),
     ),
     "dockerfile": Scenario(
-        {"hadolint": Tool("Haskell Dockerfile Linter 2.12.0", Fake(writes={"hadolint.sarif": a.sarif("hadolint")}))},
+        {
+            "hadolint": Tool(
+                "Haskell Dockerfile Linter 2.12.0", Fake(writes={"hadolint.sarif": a.sarif("hadolint")})
+            )
+        },
         "hadolint",
     ),
-    "sast": Scenario({"bandit": Tool("bandit 1.7.10", Fake(writes={"bandit.sarif": a.sarif("Bandit")}))}, "bandit"),
+    "sast": Scenario(
+        {"bandit": Tool("bandit 1.7.10", Fake(writes={"bandit.sarif": a.sarif("Bandit")}))}, "bandit"
+    ),
     "deps": Scenario(
         {
             "pip-audit": Tool(
@@ -146,7 +156,7 @@ SCENARIOS: Mapping[str, Scenario] = {
                 "helper",
                 Fake(
                     writes={"secrets.sarif": a.sarif("detect-secrets", properties=SECRETS_PROPERTIES)},
-                    output="secrets: 0 potential secret(s), 0 unaudited; scanned 14 tracked file(s) and 1 commit(s)",
+                    output="secrets: 0 potential secret(s), 0 unaudited; scanned 1 commit(s)",
                 ),
             ),
         },
@@ -160,7 +170,11 @@ SCENARIOS: Mapping[str, Scenario] = {
             ),
             "pip-licenses": Tool(
                 "pip-licenses 5.0.0",
-                Fake(writes={"licenses.json": a.pip_licenses(("requests", "2.31.0", "Apache Software License"))}),
+                Fake(
+                    writes={
+                        "licenses.json": a.pip_licenses(("requests", "2.31.0", "Apache Software License"))
+                    }
+                ),
             ),
             "python": INTERPRETER,
         },
@@ -190,7 +204,9 @@ SCENARIOS: Mapping[str, Scenario] = {
     ),
     "contract": Scenario(
         {
-            "openapi-spec-validator": Tool("openapi-spec-validator 0.7.1", Fake(output="docs/api_v2_spec.yaml: OK")),
+            "openapi-spec-validator": Tool(
+                "openapi-spec-validator 0.7.1", Fake(output="docs/api_v2_spec.yaml: OK")
+            ),
             "schemathesis": Tool(
                 "schemathesis 3.36.0",
                 Fake(writes={"schemathesis.xml": a.junit("passed", "passed")}, output="40 generated"),

@@ -19,6 +19,7 @@ from cimaturity.model import Status
 from cimaturity.registry import CHECKS
 from cimaturity.report.rubric import load_rubric
 from cimaturity.report.rules import EVIDENCE_RULES, RuleStatus
+from tests.faults.fakes import Fake
 from tests.faults.harness import (
     IMPLICIT_CHECK,
     MAY_MEET_ON_FAILED,
@@ -35,6 +36,15 @@ from tests.faults.scenarios import SCENARIOS
 # Checks no rubric criterion reads (their findings are shown, not scored): the report half of
 # their cases has nothing to refuse. Listed so that a rubric change is a visible change here.
 UNSCORED = frozenset({"dockerfile", "sbom"})
+# Criteria the clean control meets outright (the others also need project or workflow facts the
+# fixture does not have): for these checks "no criterion met" in a fault case is a real claim.
+CRITERION_MET_IN_CONTROL = {
+    "lint": "lint",
+    "test": "unit_tests",
+    "typecheck": "type_checking",
+    "sast": "static_analysis",
+    "secrets": "secrets_history",
+}
 
 
 def _cases() -> list[object]:
@@ -48,7 +58,9 @@ def _cases() -> list[object]:
 def test_fault_fails_closed(case: Case, tmp_path: Path) -> None:
     assert case.expect is not None and case.expect is not Status.PASSED
     timeout = TIMEOUT_S if case.fault is Fault.TIMEOUT else None
-    ran = run_case(case.check, case.fake, tmp_path, tool=case.tool, **({"timeout_s": timeout} if timeout else {}))
+    ran = run_case(
+        case.check, case.fake, tmp_path, tool=case.tool, **({"timeout_s": timeout} if timeout else {})
+    )
     result = ran.result
     log = (ran.reports / result.log).read_text() if result.log else ""
     assert result.status is case.expect, f"{result.status}: {result.reason}\n--- log.txt ---\n{log}"
@@ -77,12 +89,18 @@ def test_control_passes_and_is_met(check: str, tmp_path: Path) -> None:
     log = (ran.reports / ran.result.log).read_text() if ran.result.log else ""
     assert ran.result.status is Status.PASSED, f"{ran.result.reason}\n--- log.txt ---\n{log}"
     judged = report_on(ran)
-    unmet = [(where, rule, o.status, o.evidence) for where, rule, o in judged.primary if o.status is not RuleStatus.MET]
+    unmet = [
+        (where, rule, o.status, o.evidence)
+        for where, rule, o in judged.primary
+        if o.status is not RuleStatus.MET
+    ]
     assert not unmet
     assert bool(judged.rules) is (check not in UNSCORED)
+    if check in CRITERION_MET_IN_CONTROL:  # the fixture's workflow meets the rest of the criterion
+        assert (f"{RUBRICS[0]}:{CRITERION_MET_IN_CONTROL[check]}", RuleStatus.MET) in judged.criteria
 
 
-def _clean(check: str) -> object:
+def _clean(check: str) -> Fake:
     scenario = SCENARIOS[check]
     name = scenario.faulted
     if name.startswith("python -m "):
@@ -96,7 +114,12 @@ def _clean(check: str) -> object:
 def test_matrix_covers_every_check_and_fault() -> None:
     """Adding a check without its fault cases (or its scenario) fails here."""
     have = {(case.check, case.fault) for case in MATRIX}
-    missing = [f"{check.name}-{fault.value}" for check in CHECKS for fault in Fault if (check.name, fault) not in have]
+    missing = [
+        f"{check.name}-{fault.value}"
+        for check in CHECKS
+        for fault in Fault
+        if (check.name, fault) not in have
+    ]
     assert not missing, f"no fault case for: {', '.join(missing)}"
     assert set(SCENARIOS) == {check.name for check in CHECKS}
     assert {case.check for case in MATRIX} <= {check.name for check in CHECKS}
@@ -112,7 +135,9 @@ def test_matrix_rows_are_well_formed() -> None:
             assert case.expect in (Status.ERROR, Status.FAILED, Status.SKIPPED), case.id
             assert case.says, f"{case.id}: say what the reason must name"
         if case.expect is Status.SKIPPED:
-            assert case.check == "container" and case.fault is Fault.TOOL_MISSING, f"{case.id}: only designed skips"
+            assert case.check == "container" and case.fault is Fault.TOOL_MISSING, (
+                f"{case.id}: only designed skips"
+            )
 
 
 def test_every_evidence_rule_is_classified() -> None:
@@ -126,5 +151,10 @@ def test_every_evidence_rule_is_classified() -> None:
 
 def test_scored_checks_are_the_rubrics() -> None:
     for name in RUBRICS:
-        read = {check for criterion in load_rubric(name).criteria for use in criterion.rules for check in checks_read(use)}
+        read = {
+            check
+            for criterion in load_rubric(name).criteria
+            for use in criterion.rules
+            for check in checks_read(use)
+        }
         assert read == {check.name for check in CHECKS} - UNSCORED, name
