@@ -281,7 +281,7 @@ def execute(
             expected = check.expected_artifacts(ctx)
         except ArtifactError as exc:
             return finish(Verdict.error(str(exc)))
-        unavailable = _unavailable(check, ctx)
+        unavailable = _unavailable(check, ctx, _quick_limit(timeout_s, clock))
         if unavailable is not None:
             log.write(unavailable.reason + "\n")
             return finish(unavailable)
@@ -291,7 +291,12 @@ def execute(
                 log.write(problem + "\n")
                 return finish(Verdict.error(problem))
         version = (
-            proc.capture(_argv(check.version_argv, ctx), cwd=ctx.root, env=ctx.env)
+            proc.capture(
+                _argv(check.version_argv, ctx),
+                cwd=ctx.root,
+                env=ctx.env,
+                timeout_s=_quick_limit(timeout_s, clock),
+            )
             if check.version_argv
             else None
         )
@@ -355,7 +360,12 @@ def execute(
         return finish(verdict, exit_code, version)
 
 
-def _unavailable(check: Check, ctx: CheckContext) -> Verdict | None:
+def _quick_limit(timeout_s: float, clock: float) -> float:
+    """A quick query's limit (version, probe): 20 s, never past the check's own deadline."""
+    return max(0.1, min(20.0, timeout_s - (time.monotonic() - clock)))
+
+
+def _unavailable(check: Check, ctx: CheckContext, limit_s: float) -> Verdict | None:
     """A missing tool or a failed probe: `error`, or `skipped` for a check that runs elsewhere
     (never inside GitHub Actions, where "elsewhere" is here)."""
     missing = [tool for tool in check.tools if proc.which(tool, ctx.env) is None]

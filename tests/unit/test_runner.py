@@ -151,6 +151,16 @@ def test_config_timeout_overrides_the_checks_own(config: ProjectConfig) -> None:
     assert (status, reason) == (Status.ERROR, "python timed out after 1s")
 
 
+def test_a_hanging_version_query_does_not_outlive_the_checks_deadline(config: ProjectConfig) -> None:
+    """The version query (and readiness probes) get at most what is left of the check's time."""
+    hangs = (sys.executable, "-c", "import time; time.sleep(60)")
+    check = fake("slow-version", "import time; time.sleep(30)", timeout_s=1.0, version_argv=hangs)
+    started = time.monotonic()
+    status, reason = run_one(check, config)
+    assert (status, reason) == (Status.ERROR, "python timed out after 1s")
+    assert time.monotonic() - started < 15  # was 20 s for the version query alone, then the timeout
+
+
 def test_missing_tool_is_error_before_anything_runs(config: ProjectConfig) -> None:
     marker = config.root / "ran"
     check = fake("needs", f"open({str(marker)!r}, 'w').close()", tools=("no-such-tool-for-cimaturity",))
