@@ -63,13 +63,12 @@ _CREDENTIAL_QUOTE = re.compile(
 )
 
 
-def frame(columns: tuple[str, ...], data: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+def frame(columns: tuple[str, ...], data: Mapping[str, Any]) -> pd.DataFrame:
     """A frame with exactly `columns`, in order, each with its schema dtype."""
     if set(data) != set(columns):
         raise ValueError(f"frame columns {sorted(data)} differ from schema {sorted(columns)}")
-    return pd.DataFrame(
-        {column: pd.Series(data[column], dtype=_DTYPES.get(column, "str")) for column in columns}
-    )
+    series = {column: pd.Series(data[column], dtype=_DTYPES.get(column, "str")) for column in columns}
+    return pd.DataFrame(series, copy=False)  # the Series are new: copying them again doubles the peak
 
 
 def empty(columns: tuple[str, ...]) -> pd.DataFrame:

@@ -253,17 +253,24 @@ def _stand_in_tests(ctx: RuleContext, params: Params, check: str, stand_in: str)
             assert_never(outcome.status)
 
 
+def _statuses(ctx: RuleContext, check: str) -> pd.Series:
+    """The outcomes of `check`'s tests: one column, never a copy of the whole tests frame (it
+    may hold a million rows)."""
+    tests = ctx.evidence.tests
+    return tests.loc[tests["check"] == check, "status"]
+
+
 def _read_tests(ctx: RuleContext, check: str, min_tests: float) -> RuleOutcome:
-    tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == check]
-    if tests.empty:
+    statuses = _statuses(ctx, check)
+    if statuses.empty:
         return RuleOutcome.no_evidence(
             f"no JUnit results from `{check}`", f"JUnit XML from the `{check}` suite"
         )
-    return _tests_outcome(tests, check, min_tests)
+    return _tests_outcome(statuses, check, min_tests)
 
 
-def _tests_outcome(tests: pd.DataFrame, check: str, min_tests: float) -> RuleOutcome:
-    counts = tests["status"].value_counts()
+def _tests_outcome(statuses: pd.Series, check: str, min_tests: float) -> RuleOutcome:
+    counts = statuses.value_counts()
     passed = int(counts.get("passed", 0))
     broken = int(counts.get("failed", 0)) + int(counts.get("error", 0))
     summary = f"{passed} passed, {broken} failed, {int(counts.get('skipped', 0))} skipped ({check})"
@@ -382,8 +389,8 @@ def skipped_tests_at_most(ctx: RuleContext, params: Params) -> RuleOutcome:
 
 
 def _skipped_tests(ctx: RuleContext, params: Params) -> RuleOutcome:
-    tests = ctx.evidence.tests.loc[ctx.evidence.tests["check"] == params.text("check")]
-    skipped = int((tests["status"] == "skipped").sum())
+    tests = _statuses(ctx, params.text("check"))
+    skipped = int((tests == "skipped").sum())
     share = skipped / len(tests) if len(tests) else 0.0
     if share > params.number("max_fraction"):
         return RuleOutcome.partial(
