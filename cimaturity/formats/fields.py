@@ -48,9 +48,15 @@ def kind_of(value: object) -> str:
     """What a JSON value is, in words, for an error message."""
     if value is None:
         return "null"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
-        type(value), f"a {type(value).__name__}"
-    )
+    kinds = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def str_tuple(value: object, path: Path, what: str) -> tuple[str, ...]:
