@@ -17,7 +17,7 @@ an `ArtifactError` naming the file and the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,8 @@ class SarifResult:
     line: int | None
     suppressed: bool  # an accepted (or status-less) suppression
     properties: Mapping[str, Any]  # the result's property bag (tool-specific, free-form by the spec)
+    fingerprints: Mapping[str, str] = field(default_factory=dict)  # the tool's stable ids (SARIF 3.27.16)
+    partial_fingerprints: Mapping[str, str] = field(default_factory=dict)  # SARIF 3.27.17
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,18 @@ def _result(
         else json_int(line, path, f"{where}.locations[0].physicalLocation.region.startLine", LINE),
         suppressed=_suppressed(result.get("suppressions")),
         properties=properties,
+        fingerprints=_strings(result.get("fingerprints"), "fingerprints"),
+        partial_fingerprints=_strings(result.get("partialFingerprints"), "partialFingerprints"),
     )
+
+
+def _strings(value: object, name: str) -> dict[str, str]:
+    """A SARIF string-to-string map (fingerprints); absent is empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise TypeError(f"{name} is not an object of strings")
+    return {str(key): text for key, text in value.items()}
 
 
 def _rules(run: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -253,9 +266,9 @@ def _severity(
     """critical..info: a security-severity score (as GitHub reads it), else bandit's own, else level.
 
     `bags` are the (field, property bag) of the result, then of its rule."""
-    for field, bag in bags:
+    for where, bag in bags:
         if isinstance(bag, dict) and "security-severity" in bag:
-            score = _score(path, f"{field}.security-severity", bag["security-severity"])
+            score = _score(path, f"{where}.security-severity", bag["security-severity"])
             if score is not None:
                 if score >= 9.0:
                     return Severity.CRITICAL

@@ -46,7 +46,7 @@ FINDING_COLUMNS = (
     "severity",  # critical | high | medium | low | info (normalised)
     "file",
     "line",  # Int64 (nullable)
-    "fingerprint",  # stable id: tool+rule+file+line+message hash; never the secret itself
+    "fingerprint",  # the same finding across runs (loaders/sarif.py); a hash, never the secret itself
     "message",  # secret values never present
     "suppressed",  # bool: baselined / nosec / noqa entries reported by the tool
 )
