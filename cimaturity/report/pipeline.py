@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.config import ConfigError, load_config
+from cimaturity.history.recording import record_run
 from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError
 from cimaturity.report.charts import Chart, all_charts
@@ -165,10 +166,17 @@ def run_report(
     artifacts: str | Path | None = None,
     rubric: str | None = None,
     env: Mapping[str, str] | None = None,
+    *,
+    history: Path | None = None,
 ) -> tuple[Score, tuple[Path, ...], list[str]]:
-    """The whole report in one call (what `invoke report` does)."""
+    """The whole report in one call (what `invoke report` does).
+
+    With `history` (a reports folder), the scored run is then appended to its history store;
+    a failure there is one line on stderr, never a failed report (`cimaturity.history.recording`)."""
     inputs = gather(project, artifacts, rubric)
     score = evaluate(inputs)
     rendered = render(inputs, score, env)
     paths = write(rendered, inputs.reports_dir)
+    if history is not None:
+        record_run(history, score, inputs.evidence, project_root=inputs.project_root, env=env or {})
     return score, paths, publish(rendered)
