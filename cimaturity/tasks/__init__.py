@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 
 from cimaturity.tasks import ci as ci_tasks
+from cimaturity.tasks import history as history_tasks
 from cimaturity.tasks import report as report_tasks
 from cimaturity.tasks import service as service_tasks
 from cimaturity.tasks.checks import check_tasks
@@ -12,6 +13,7 @@ from cimaturity.tasks.checks import check_tasks
 ns = Collection()
 ns.add_task(ci_tasks.ci)
 ns.add_task(report_tasks.report)
+ns.add_task(history_tasks.history)
 ns.add_task(service_tasks.openapi)
 ns.add_task(service_tasks.serve)
 for _task in check_tasks():

@@ -120,6 +120,7 @@ def finish(record: RunRecord, reports_dir: Path) -> None:
         "(default: PROJECT/reports)",
         "python": "the project's interpreter for its tests and type check (default: its active "
         "virtualenv, its .venv, else one provisioned by uv from its lockfile)",
+        "no-history": "do not append this run to REPORTS/history/history.sqlite3",
     }
 )
 def ci(
@@ -131,6 +132,7 @@ def ci(
     jobs: str = "",
     reports: str = "",
     python: str = "",
+    no_history: bool = False,
 ) -> None:
     """Run every CI check (as GitHub Actions does) into reports/runs/<run id>/, then make it latest.
 
@@ -146,7 +148,7 @@ def ci(
         jobs=parse_jobs(jobs),
         python=python,
     ) as record:
-        _report_and_finish(record, reports_folder(project, reports))
+        _report_and_finish(record, reports_folder(project, reports), history=not no_history)
 
 
 def shown(path: Path) -> Path:
@@ -157,15 +159,20 @@ def shown(path: Path) -> Path:
         return path
 
 
-def _report_and_finish(record: RunRecord, reports_dir: Path) -> None:
+def _report_and_finish(record: RunRecord, reports_dir: Path, *, history: bool = True) -> None:
     # Imported here: pandas and matplotlib cost a second and a half that `invoke lint` never needs.
     from cimaturity.report.pipeline import ReportError, run_report
 
     # The report is the last step: it scores whatever evidence the run left, failed gates included.
-    # It reads this run's own folder (never whatever `latest` names by then) and is written there.
+    # It reads this run's own folder (never whatever `latest` names by then) and is written there,
+    # then the scored run is appended to the reports folder's history.
     try:
         score, paths, annotations = run_report(
-            record.project, run_folder(reports_dir, record.run_id), None, os.environ
+            record.project,
+            run_folder(reports_dir, record.run_id),
+            None,
+            os.environ,
+            history=reports_dir if history else None,
         )
     except ReportError as exc:
         print(f"cimaturity report: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from invoke.context import Context
 from invoke.exceptions import Exit
@@ -15,20 +16,28 @@ from invoke.tasks import task
         "artifacts": "a reports folder (its latest run is read) or one run folder holding run.json "
         "(default: PROJECT/reports)",
         "rubric": "a rubric TOML file (default: [tool.cimaturity] rubric, else the builtin rubric)",
+        "no-history": "do not append the scored run to the reports folder's history",
     }
 )
-def report(c: Context, project: str = ".", artifacts: str = "", rubric: str = "") -> None:
+def report(
+    c: Context, project: str = ".", artifacts: str = "", rubric: str = "", no_history: bool = False
+) -> None:
     """Write the CI/CD maturity report (Markdown, HTML, summary.json) from a run's artifacts.
 
     The report goes into the run's folder; reports/maturity.md (and the others) show the latest.
+    The scored run is appended to REPORTS/history/history.sqlite3 (`invoke history` lists it).
 
     In GitHub Actions it also appends the Markdown to $GITHUB_STEP_SUMMARY and prints ::error
     annotations for findings of failed gates.
     """
+    from cimaturity.history.recording import reports_folder_of
     from cimaturity.report.pipeline import ReportError, run_report  # heavy: only when reporting
 
+    history = None if no_history else reports_folder_of(Path(project).resolve(), artifacts or None)
     try:
-        score, paths, annotations = run_report(project, artifacts or None, rubric or None, os.environ)
+        score, paths, annotations = run_report(
+            project, artifacts or None, rubric or None, os.environ, history=history
+        )
     except ReportError as exc:
         raise Exit(f"cimaturity report: {exc}", code=2) from None
     for line in annotations:
