@@ -51,6 +51,7 @@ class HistoryRecord:
     points: float
     max_points: float
     criteria: Mapping[str, float] = field(default_factory=dict)  # points per criterion id
+    criteria_status: Mapping[str, str] = field(default_factory=dict)  # met, partial, unmet, ... per id
     coverage_percent: float | None = None
     findings: tuple[FindingRecord, ...] = ()  # unsuppressed findings only
     tests: Mapping[str, str] = field(default_factory=dict)  # "check::case" -> outcome
@@ -86,6 +87,7 @@ class HistoryRecord:
             "points": self.points,
             "max_points": self.max_points,
             "criteria": dict(self.criteria),
+            "criteria_status": dict(self.criteria_status),
             "coverage_percent": self.coverage_percent,
             "findings": [vars(finding) for finding in self.findings],
             "tests": dict(self.tests),
@@ -115,6 +117,7 @@ class HistoryRecord:
             points=float(data["points"]),
             max_points=float(data["max_points"]),
             criteria={str(k): float(v) for k, v in dict(data.get("criteria") or {}).items()},
+            criteria_status={str(k): str(v) for k, v in dict(data.get("criteria_status") or {}).items()},
             coverage_percent=_optional_float(data.get("coverage_percent")),
             findings=tuple(FindingRecord(**finding) for finding in data.get("findings") or ()),
             tests={str(k): str(v) for k, v in dict(data.get("tests") or {}).items()},
@@ -151,6 +154,7 @@ def record_from(
         points=round(score.points, 3),
         max_points=round(score.max_points, 3),
         criteria={r.criterion.id: round(r.points, 3) for r in score.results if r.applicable},
+        criteria_status={r.criterion.id: r.status.value for r in score.results},
         coverage_percent=evidence.coverage_percent,
         findings=tuple(
             FindingRecord(
