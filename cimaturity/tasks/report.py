@@ -17,10 +17,18 @@ from invoke.tasks import task
         "(default: PROJECT/reports)",
         "rubric": "a rubric TOML file (default: [tool.cimaturity] rubric, else the builtin rubric)",
         "no-history": "do not append the scored run to the reports folder's history",
-    }
+        "merge": "merge these runs first (repeatable, or comma-separated): run folders, or folders "
+        "holding them (the workflow's downloaded reports-* artifacts); the merged run is scored",
+    },
+    iterable=["merge"],
 )
 def report(
-    c: Context, project: str = ".", artifacts: str = "", rubric: str = "", no_history: bool = False
+    c: Context,
+    project: str = ".",
+    artifacts: str = "",
+    rubric: str = "",
+    no_history: bool = False,
+    merge: list[str] | None = None,
 ) -> None:
     """Write the CI/CD maturity report (Markdown, HTML, summary.json) from a run's artifacts.
 
@@ -34,6 +42,9 @@ def report(
     from cimaturity.report.pipeline import ReportError, run_report  # heavy: only when reporting
 
     history = None if no_history else reports_folder_of(Path(project).resolve(), artifacts or None)
+    sources = [Path(part) for value in merge or () for part in value.split(",") if part.strip()]
+    if sources:
+        _merge(sources, Path(artifacts).resolve() if artifacts else Path(project).resolve() / "reports")
     try:
         score, paths, annotations = run_report(
             project, artifacts or None, rubric or None, os.environ, history=history
@@ -45,3 +56,15 @@ def report(
     print(f"maturity score: {score.score:.1f}/10 ({score.points:.1f} of {score.max_points:.1f} points)")
     for path in paths:
         print(f"wrote {path}")
+
+
+def _merge(sources: list[Path], reports_dir: Path) -> None:
+    from cimaturity.merge import MergeError, merge_runs
+    from cimaturity.tasks.ci import one_run_at_a_time
+
+    with one_run_at_a_time(reports_dir):
+        try:
+            folder = merge_runs(sources, reports_dir)
+        except MergeError as exc:
+            raise Exit(f"cimaturity report: {exc}", code=2) from None
+    print(f"merged {len(sources)} source(s) into {folder}")
