@@ -288,9 +288,13 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: history store schema {row[0]!r} is not a number") from None
 
     def _upgrade(self) -> None:
-        """Create the schema, or bring an older one up to `STORE_VERSION`, in one transaction."""
+        """Create the schema, or bring an older one up to `STORE_VERSION`, in one transaction.
+
+        A store already up to date is only read here: opening one never waits for a writer."""
+        if self._stored_version() == STORE_VERSION:
+            return
         with self._transaction():
-            version = self._stored_version()
+            version = self._stored_version()  # again: another process may have just done it
             if version > STORE_VERSION:
                 raise HistoryError(
                     f"{self.path}: history store schema {version} was written by a newer cimaturity "
