@@ -93,7 +93,7 @@ def _gates(comparison: Comparison) -> str:
 def _changes(comparison: Comparison, diff: float | None) -> str:
     current, base = comparison.current, comparison.base
     rows = [
-        _row("score", f"{current.score:.1f}", _signed(comparison.score_delta, ".1f")),
+        _row("score", f"{current.score:.1f}", _change(comparison, comparison.score_delta)),
         _row(
             "coverage", _percent(current.coverage_percent), _signed(comparison.coverage_delta, ".1f", " pts")
         ),
@@ -153,6 +153,13 @@ def _signed(value: float | None, spec: str, unit: str = "") -> str:
     if value is None:
         return "no base"
     return f"{value:+{spec}}{unit}" if value else "="
+
+
+def _change(comparison: Comparison, value: float | None, unit: str = "") -> str:
+    """The change against the base: "no base" on a first run, "no data" when either side lacks it."""
+    if comparison.base is None:
+        return "no base"
+    return "no data" if value is None else _signed(value, ".1f", unit)
 
 
 def _p95(comparison: Comparison) -> str:
