@@ -14,7 +14,8 @@ Pagination honours `per_page` (default 30, at most 100) and `page`, with GitHub'
 (first, prev, next, last). Without `Authorization: Bearer <token>` (or `token <token>`) it answers
 401. Faults, for the next N requests (of one method, when `method` is given): `fail_next(n, "500")`
 (or "502"), "secondary" (403 with `Retry-After`), "primary" (403 with `x-ratelimit-remaining: 0`
-and `x-ratelimit-reset`), "422" (Validation Failed, with `errors`), "drop" (the connection closed
+and `x-ratelimit-reset`), "422" (Validation Failed, with `errors`), "forbidden" (403, the
+job token's missing permission), "drop" (the connection closed
 without an answer); `carried_out=True` does the work first and then fails (a POST that created
 the comment but answered 502). Every request is recorded in `requests`.
 
@@ -37,7 +38,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-Fault = Literal["500", "502", "422", "secondary", "primary", "drop"]
+Fault = Literal["500", "502", "422", "forbidden", "secondary", "primary", "drop"]
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the server's first timestamp
 MAX_BODY = 65_536
 NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
@@ -393,6 +394,8 @@ def _fault_answer(fault: Fault, gh: GitHubServer) -> _Answer:
         reset = str(int(time.time()) + gh.reset_in_s)
         headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
         return _Answer(403, {"message": "API rate limit exceeded for installation ID 1."}, headers)
+    if fault == "forbidden":
+        return _Answer(403, {"message": "Resource not accessible by integration"})
     if fault == "422":
         error = {"resource": "IssueComment", "code": "missing_field", "field": "body"}
         return _Answer(422, {"message": "Validation Failed", "errors": [error]})

@@ -291,6 +291,17 @@ def test_a_422_carries_githubs_validation_errors(gh: GitHubServer, client: GitHu
     assert error.value.status == 422
 
 
+def test_a_missing_permission_is_explained(gh: GitHubServer, client: GitHubClient) -> None:
+    gh.fail_next(1, "forbidden")
+    with pytest.raises(GitHubError) as error:
+        client.upsert_comment(PR, "x", MARKER)
+    assert str(error.value) == (
+        "GitHub refused GET /repos/octo/service/issues/7/comments: 403 Resource not accessible by "
+        "integration (the token lacks pull-requests/issues: write, or the pull request is from a fork)"
+    )
+    assert len(gh.requests) == 1
+
+
 def test_a_bad_token_is_a_401_that_never_shows_the_token(
     gh: GitHubServer, clock: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
