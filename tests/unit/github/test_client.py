@@ -120,6 +120,18 @@ def test_a_create_that_failed_without_effect_is_tried_again(
     assert clock.slept == [1.0, 2.0]
 
 
+def test_a_create_failing_every_try_is_one_line(
+    gh: GitHubServer, client: GitHubClient, clock: FakeTime
+) -> None:
+    gh.fail_next(10, "500", method="POST")
+    with pytest.raises(GitHubError) as error:
+        client.upsert_comment(PR, "report", MARKER)
+    assert str(error.value) == "POST /repos/octo/service/issues/7/comments: 500 Server Error (4 tries)"
+    assert len(gh.requests_to("POST")) == 4
+    assert len(gh.requests_to("GET")) == 4  # looked for it before each try
+    assert clock.slept == [1.0, 2.0, 4.0]
+
+
 def test_create_comment_alone_does_not_repeat_a_failed_post(gh: GitHubServer, client: GitHubClient) -> None:
     gh.fail_next(1, "502", method="POST")
     with pytest.raises(GitHubError, match=r"^POST /repos/octo/service/issues/7/comments: 502 Server Error$"):

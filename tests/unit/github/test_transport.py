@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -73,3 +78,62 @@ def test_query_parameters_are_encoded(clock: FakeTime) -> None:
     assert transport.url("/x", {"created": ">=2026-01-01", "page": 2}) == (
         "https://api.github.com/x?created=%3E%3D2026-01-01&page=2"
     )
+
+
+class _Canned(BaseHTTPRequestHandler):
+    """Answers every GET with the server's `canned` (status, headers, body)."""
+
+    server: _CannedServer
+
+    def do_GET(self) -> None:
+        status, headers, body = self.server.canned
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+class _CannedServer(ThreadingHTTPServer):
+    canned: tuple[int, dict[str, str], bytes]
+
+
+@contextmanager
+def canned(status: int, headers: dict[str, str], body: bytes) -> Iterator[str]:
+    server = _CannedServer(("127.0.0.1", 0), _Canned)
+    server.canned = (status, headers, body)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_redirect_to_another_origin_is_not_followed(clock: FakeTime) -> None:
+    with canned(301, {"Location": "http://127.0.0.2:9/elsewhere"}, b"") as url:
+        transport = Transport(url, "ghs_x", policy=RetryPolicy(), sleep=clock.sleep)
+        with pytest.raises(GitHubError) as error:
+            transport.request("GET", f"{url}/repos/o/r")
+    assert str(error.value) == f"GitHub redirected to http://127.0.0.2:9, not {url}: not followed"
+
+
+def test_a_proxy_error_page_is_quoted_on_one_line(clock: FakeTime) -> None:
+    page = b"<html>\n<body>502 Bad Gateway</body>\n</html>"
+    with canned(502, {"Content-Type": "text/html"}, page) as url:
+        transport = Transport(url, "t", policy=RetryPolicy(attempts=2), sleep=clock.sleep)
+        with pytest.raises(GitHubError) as error:
+            transport.request("GET", f"{url}/repos/o/r")
+    assert str(error.value) == "GET /repos/o/r: 502 <html> <body>502 Bad Gateway</body> </html> (2 tries)"
+
+
+def test_a_success_that_is_not_json_is_an_error(clock: FakeTime) -> None:
+    with canned(200, {"Content-Type": "text/html"}, b"<html>login</html>") as url:
+        transport = Transport(url, "t", policy=RetryPolicy(), sleep=clock.sleep)
+        with pytest.raises(GitHubError, match=r"^GitHub answered /repos/o/r with 200 and no JSON$"):
+            transport.request("GET", f"{url}/repos/o/r")
