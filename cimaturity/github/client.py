@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cimaturity.github.context import GitHubContext, context_from_env
 from cimaturity.github.errors import GitHubError
@@ -84,9 +84,18 @@ class GitHubClient:
         self._repo = f"/repos/{context.owner}/{context.repo}"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], **options: Any) -> GitHubClient:
-        """From GITHUB_API_URL, GITHUB_REPOSITORY and GITHUB_TOKEN; `options` as for the constructor."""
-        return cls(context_from_env(env), **options)
+    def from_env(
+        cls,
+        env: Mapping[str, str],
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> GitHubClient:
+        """From GITHUB_API_URL, GITHUB_REPOSITORY and GITHUB_TOKEN (see `context.py`)."""
+        context = context_from_env(env)
+        return cls(context, policy=policy, sleep=sleep, monotonic=monotonic, wall_clock=wall_clock)
 
     def __repr__(self) -> str:
         return f"GitHubClient({self.context.api_url!r}, {self.context.repository!r})"
