@@ -31,7 +31,7 @@ def make_record(
         run_id=run_id,
         recorded_at=recorded_at or at(n),
         project=project,
-        git_sha=git_sha if git_sha is not None else f"{n:040x}",
+        git_sha=git_sha if git_sha is not None else f"{n:07x}{'0' * 33}",
         branch=branch,
         base_sha=base_sha,
         score=score if score is not None else round((n % 100) / 10, 1),
