@@ -165,6 +165,15 @@ class GitHubClient:
             return UpsertResult(UpsertAction.UNCHANGED, comment, duplicates)
         return UpsertResult(UpsertAction.UPDATED, self.update_comment(comment.id, body), duplicates)
 
+    def pull_request_head_sha(self, pr: int) -> str:
+        """The commit at the head of pull request `pr` now (to check an artifact's claim about it)."""
+        answer = self._http.request("GET", self._http.url(f"{self._repo}/pulls/{pr}"))
+        head = answer.data.get("head") if isinstance(answer.data, dict) else None
+        sha = head.get("sha") if isinstance(head, dict) else None
+        if not isinstance(sha, str) or not sha:
+            raise GitHubError(f"pull request {pr}: GitHub's answer has no head.sha")
+        return sha
+
     # -- deployments --
 
     def list_deployments(

@@ -87,6 +87,7 @@ class GitHubServer:
         self.deployments: list[dict[str, Any]] = []
         self.statuses: dict[int, list[dict[str, Any]]] = {}
         self.runs: list[dict[str, Any]] = []
+        self.heads: dict[int, str] = {}  # pull request -> its head commit
         self.requests: list[RecordedRequest] = []
         self.faults: list[_Failure] = []
         self.lock = threading.Lock()
@@ -272,6 +273,8 @@ class GitHubServer:
                     return invalid
                 comment.update(body=body["body"], updated_at=self._next()[1])
                 return _Answer(200, comment)
+            case "GET", ["pulls", number] if number.isdigit() and int(number) in self.heads:
+                return _Answer(200, {"number": int(number), "head": {"sha": self.heads[int(number)]}})
             case "GET", ["deployments"]:
                 found = [
                     d for d in self.deployments if all(d[k] == query[k] for k in _DEPLOY_KEYS & query.keys())
