@@ -1,9 +1,14 @@
-"""Charts as PNG data URIs (matplotlib, Agg backend: no display, no files)."""
+"""Charts as PNG data URIs (matplotlib, Agg backend: no display, no files).
+
+Each image is drawn at `_DPI` and meant to be shown at half its pixels (`Chart.width` and
+`height`, in CSS pixels): crisp on a high-density screen, the same size as before on any other.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,6 +29,10 @@ _COLOURS = {
 _SEVERITIES = ("critical", "high", "medium", "low", "info")
 _SEVERITY_COLOURS = ("#7b1fa2", "#c62828", "#ef6c00", "#f9a825", "#90a4ae")
 _STATUS_COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#6d4c41", "skipped": "#9e9e9e"}
+_DPI = 160  # image pixels per figure inch
+_DENSITY = 2  # image pixels per CSS pixel: figures show at 80 CSS pixels per inch
+_SPARK_LINE = "#1565c0"
+_SPARK_UP, _SPARK_DOWN = "#2e7d32", "#c62828"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,8 @@ class Chart:
     title: str
     data_uri: str | None  # None when there is nothing to draw
     empty_reason: str = ""
+    width: int = 0  # the size to show it at, in CSS pixels (0: unknown, shown as it comes)
+    height: int = 0
 
 
 def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -40,11 +51,17 @@ def _figure(size: tuple[float, float]) -> tuple[Figure, Axes]:
     return figure, figure.subplots()
 
 
-def _uri(figure: Figure) -> str:
+def _chart(title: str, figure: Figure, *, layout: bool = True) -> Chart:
+    """The figure as a PNG chart, with the CSS size it is meant to be shown at; `layout` False
+    keeps the axes where the figure put them (and the background transparent)."""
     buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=80)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    if layout:
+        figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=_DPI, transparent=not layout)
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    inches_wide, inches_high = figure.get_size_inches()
+    scale = _DPI / _DENSITY
+    return Chart(title, uri, width=round(inches_wide * scale), height=round(inches_high * scale))
 
 
 def points_by_criterion(score: Score) -> Chart:
@@ -59,7 +76,7 @@ def points_by_criterion(score: Score) -> Chart:
     axes.invert_yaxis()
     axes.set_xlabel("points")
     axes.legend(loc="lower right")
-    return Chart(title, _uri(figure))
+    return _chart(title, figure)
 
 
 def findings_by_tool(findings: pd.DataFrame) -> Chart:
@@ -81,7 +98,7 @@ def findings_by_tool(findings: pd.DataFrame) -> Chart:
         left = left + values
     axes.set_xlabel("findings")
     axes.legend(loc="lower right")
-    return Chart(title, _uri(figure))
+    return _chart(title, figure)
 
 
 def coverage_by_module(coverage: pd.DataFrame, limit: int = 25) -> Chart:
@@ -101,7 +118,7 @@ def coverage_by_module(coverage: pd.DataFrame, limit: int = 25) -> Chart:
     axes.invert_yaxis()
     axes.set_xlabel("% statements covered")
     axes.legend(loc="lower right")
-    return Chart(title, _uri(figure))
+    return _chart(title, figure)
 
 
 def slowest_tests(tests: pd.DataFrame, limit: int = 15) -> Chart:
@@ -115,7 +132,7 @@ def slowest_tests(tests: pd.DataFrame, limit: int = 15) -> Chart:
     axes.barh(labels, top["time_s"], color="#00838f")
     axes.invert_yaxis()
     axes.set_xlabel("seconds")
-    return Chart(title, _uri(figure))
+    return _chart(title, figure)
 
 
 def checks_gantt(checks: pd.DataFrame) -> Chart:
@@ -132,7 +149,32 @@ def checks_gantt(checks: pd.DataFrame) -> Chart:
     axes.barh(checks["name"].astype(str), durations.clip(lower=0.05), left=offset, color=colours)
     axes.invert_yaxis()
     axes.set_xlabel("seconds since the run started")
-    return Chart(title, _uri(figure))
+    return _chart(title, figure)
+
+
+def score_sparkline(previous: Sequence[float], current: float) -> Chart:
+    """The scores of earlier runs (oldest -> newest) then this one, as a line with no axes; the
+    last point is this run, green when it went up, red when down."""
+    if not previous:
+        return Chart("Score trend", None, "no history yet")
+    title = f"Score over the last {len(previous) + 1} runs"
+    scores = [*previous, current]
+    figure = Figure(figsize=(4, 0.8))
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.02, 0.1, 0.96, 0.8))
+    runs = range(len(scores))
+    low, high = min(scores), max(scores)
+    pad = max((high - low) * 0.15, 0.25)
+    axes.set_ylim(max(low - pad, -0.1), min(high + pad, 10.1))
+    axes.set_xlim(-0.5, len(scores) - 0.5)
+    axes.fill_between(runs, scores, axes.get_ylim()[0], color=_SPARK_LINE, alpha=0.12, linewidth=0)
+    axes.plot(runs, scores, color=_SPARK_LINE, linewidth=1.5)
+    axes.plot(runs[:-1], scores[:-1], "o", color=_SPARK_LINE, markersize=2.5)
+    change = round(current - previous[-1], 1)
+    last = _SPARK_UP if change > 0 else _SPARK_DOWN if change < 0 else _SPARK_LINE
+    axes.plot([runs[-1]], [current], "o", color=last, markersize=6)
+    axes.set_axis_off()
+    return _chart(title, figure, layout=False)
 
 
 def all_charts(score: Score, evidence: Evidence) -> tuple[Chart, ...]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cimaturity.atomic import write_text_atomic
 from cimaturity.config import ConfigError, load_config
-from cimaturity.history.recording import record_run
+from cimaturity.history.record import HistoryRecord
+from cimaturity.history.recording import record_run, reports_folder_of
 from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError
 from cimaturity.report.charts import Chart, all_charts
@@ -21,6 +22,7 @@ from cimaturity.report.reporters import REPORTERS, Destination, Output, ReportVi
 from cimaturity.report.rubric import PACKAGED, Rubric, RubricError, load_rubric
 from cimaturity.report.rules import RuleContext
 from cimaturity.report.scoring import Score, ScoreError, score_rubric
+from cimaturity.report.trend import previous_runs
 from cimaturity.report.workflows import WorkflowFacts, load_workflows
 from cimaturity.runs import REPORT_FILES, RunsError, resolve_run
 
@@ -41,6 +43,7 @@ class ReportInputs:
     workflows: WorkflowFacts
     project: ProjectFacts
     places: Places = field(default_factory=Places)  # absolute folders shown relative in outputs
+    trend: tuple[HistoryRecord, ...] = ()  # the history before this run (`report.trend`)
 
     @property
     def context(self) -> RuleContext:
@@ -113,14 +116,17 @@ def gather(
     except RubricError as exc:
         raise ReportError(str(exc)) from None
     layout = layout_of(project_root)
+    evidence = load_run_evidence(reports_dir, project_root)
     return ReportInputs(
         project_root=project_root,
         reports_dir=reports_dir,
         rubric=loaded_rubric,
-        evidence=load_run_evidence(reports_dir, project_root),
+        evidence=evidence,
         workflows=load_workflows(project_root),  # read at the git root
         project=gather_project(project_root),
         places=places_for(layout, reports_dir),
+        # read only: a reports folder without a history store stays without one
+        trend=previous_runs(reports_folder_of(project_root, artifacts), project_root.name, evidence.run),
     )
 
 
@@ -134,7 +140,7 @@ def evaluate(inputs: ReportInputs) -> Score:
 def render(inputs: ReportInputs, score: Score, env: Mapping[str, str] | None = None) -> RenderedReport:
     """Every reporter's output, rendered in memory (nothing is written yet)."""
     charts = all_charts(score, inputs.evidence)
-    view = ReportView(score, inputs.evidence, inputs.workflows, inputs.places, charts)
+    view = ReportView(score, inputs.evidence, inputs.workflows, inputs.places, charts, inputs.trend)
     outputs = (reporter.render(view, env or {}) for reporter in REPORTERS)
     return RenderedReport(tuple(output for output in outputs if output is not None), charts)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from cimaturity.history.record import HistoryRecord
 from cimaturity.report.charts import Chart
 from cimaturity.report.evidence import Evidence
 from cimaturity.report.github import annotation_lines
@@ -45,6 +46,7 @@ class ReportView:
     workflows: WorkflowFacts
     places: Places
     charts: tuple[Chart, ...]
+    trend: tuple[HistoryRecord, ...] = ()  # the history before this run, oldest -> newest (`report.trend`)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class HtmlReporter:
     name = "HTML"
 
     def render(self, view: ReportView, env: Mapping[str, str]) -> Output:
-        text = render_html(view.score, view.evidence, view.workflows, view.charts, view.places)
+        text = render_html(view.score, view.evidence, view.workflows, view.charts, view.places, view.trend)
         return Output(self.name, Destination.RUN_FOLDER, text, HTML)
 
 
