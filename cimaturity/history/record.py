@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas and the report cost a second to import: only `record_from` needs them
+    import pandas as pd
 
-from cimaturity.report.evidence import Evidence
-from cimaturity.report.scoring import Score
+    from cimaturity.report.evidence import Evidence
+    from cimaturity.report.scoring import Score
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -137,6 +138,8 @@ def record_from(
     base_sha: str | None = None,
 ) -> HistoryRecord:
     """The record of a scored run (a report without a run still records its score)."""
+    import pandas as pd
+
     run = evidence.run
     findings = evidence.findings
     kept = findings.loc[~findings["suppressed"].fillna(False).astype(bool)]
@@ -184,6 +187,8 @@ def record_from(
 
 
 def _first_number(frame: pd.DataFrame, column: str) -> float | None:
+    import pandas as pd
+
     if frame.empty:
         return None
     value = frame[column].iloc[0]

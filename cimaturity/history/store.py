@@ -182,6 +182,14 @@ class HistoryStore:
         found = self._select(project=project, branch=branch, sha=sha, limit=1)
         return found[0] if found else None
 
+    def get(self, run_id: str) -> HistoryRecord | None:
+        """The record of run `run_id`; None when it was not recorded."""
+        with self._errors(run_id):
+            row = self._db.execute(
+                "SELECT run_id, record FROM records WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if row is None else self._record(str(row[0]), row[1])
+
     def base_for(
         self, base_sha: str | None = None, base_branch: str | None = None, project: str | None = None
     ) -> HistoryRecord | None:

@@ -22,6 +22,7 @@ from cimaturity.prcomment.gate import GateResult, hold_the_line
 from cimaturity.prcomment.render import Links, render_comment
 
 COVERAGE_XML = Path("artifacts") / "test" / "coverage.xml"
+NOISE_RUNS = 10  # the base branch's latest runs whose p95 spread is the noise allowance
 
 
 class CommentError(Exception):
@@ -45,16 +46,21 @@ def prepare_comment(
     try:
         run_id = read_run(run_folder / runs.RUN_FILE, within=run_folder).info.run_id
         with open_store(reports_dir) as store:
-            current = _record_of(store.records(), run_id, reports_dir)
-            on_base = store.records(branch=base_branch)
+            current = store.get(run_id)
+            if current is None:
+                raise CommentError(
+                    f"{reports_dir}: the latest run ({run_id}) has no history record; "
+                    "run `invoke report` to record it"
+                )
+            of_commit = store.latest(sha=current.base_sha) if current.base_sha else None
+            recent = store.records(branch=base_branch, limit=NOISE_RUNS + 1)
     except (ArtifactError, HistoryError) as exc:
         raise CommentError(str(exc)) from None
-    earlier = [record for record in on_base if record.run_id != current.run_id]
-    base = _base(earlier, current)
+    earlier = [record for record in recent if record.run_id != current.run_id]
+    base = of_commit if of_commit is not None and of_commit.run_id != current.run_id else None
+    base = base or (earlier[-1] if earlier else None)
     # the base branch's recent runs up to the base: their spread of p95 is the noise allowance
-    history = [record for record in earlier if base is not None and record.recorded_at <= base.recorded_at][
-        -10:
-    ]
+    history = [record for record in earlier if base is not None and record.recorded_at <= base.recorded_at]
     comparison = compare(current, base, history)
     gate = hold_the_line(comparison)
     diff = diff_coverage(
@@ -63,24 +69,6 @@ def prepare_comment(
     links = Links(report=_run_url(env), base_label=_base_label(base, base_branch))
     body = render_comment(comparison, gate, links=links, diff_coverage=diff.percent)
     return PreparedComment(body, comparison, gate, diff)
-
-
-def _base(earlier: list[HistoryRecord], current: HistoryRecord) -> HistoryRecord | None:
-    """The newest record of the base commit, else the newest of the base branch (never this run)."""
-    if current.base_sha:
-        of_commit = [record for record in earlier if record.git_sha == current.base_sha]
-        if of_commit:
-            return of_commit[-1]
-    return earlier[-1] if earlier else None
-
-
-def _record_of(records: list[HistoryRecord], run_id: str, reports_dir: Path) -> HistoryRecord:
-    for record in reversed(records):
-        if record.run_id == run_id:
-            return record
-    raise CommentError(
-        f"{reports_dir}: the latest run ({run_id}) has no history record; run `invoke report` to record it"
-    )
 
 
 def _compare_ref(
