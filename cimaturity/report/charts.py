@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,8 +30,8 @@ _COLOURS = {
 _SEVERITIES = ("critical", "high", "medium", "low", "info")
 _SEVERITY_COLOURS = ("#7b1fa2", "#c62828", "#ef6c00", "#f9a825", "#90a4ae")
 _STATUS_COLOURS = {"passed": "#2e7d32", "failed": "#c62828", "error": "#6d4c41", "skipped": "#9e9e9e"}
-_DPI = 160  # image pixels per figure inch
-_DENSITY = 2  # image pixels per CSS pixel: figures show at 80 CSS pixels per inch
+_DPI = 192  # image pixels per figure inch
+_DENSITY = 2  # image pixels per CSS pixel: figures show at 96 CSS pixels per inch, the CSS inch
 _SPARK_LINE = "#1565c0"
 _SPARK_UP, _SPARK_DOWN = "#2e7d32", "#c62828"
 
@@ -58,10 +59,10 @@ def _chart(title: str, figure: Figure, *, layout: bool = True) -> Chart:
     if layout:
         figure.tight_layout()
     figure.savefig(buffer, format="png", dpi=_DPI, transparent=not layout)
-    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    inches_wide, inches_high = figure.get_size_inches()
-    scale = _DPI / _DENSITY
-    return Chart(title, uri, width=round(inches_wide * scale), height=round(inches_high * scale))
+    png = buffer.getvalue()
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk: the image's own size
+    return Chart(title, uri, width=width // _DENSITY, height=height // _DENSITY)
 
 
 def points_by_criterion(score: Score) -> Chart:
@@ -121,13 +122,18 @@ def coverage_by_module(coverage: pd.DataFrame, limit: int = 25) -> Chart:
     return _chart(title, figure)
 
 
+def _tail(text: str, length: int) -> str:
+    """The end of a long test id (its most specific part), marked as cut."""
+    return text if len(text) <= length else "…" + text[-(length - 1) :]
+
+
 def slowest_tests(tests: pd.DataFrame, limit: int = 15) -> Chart:
     title = f"Slowest tests (top {limit})"
     if tests.empty:
         return Chart(title, None, "no test results")
     # the time column alone is ranked (float64 by the schema): no copy of a million-row frame
     top = tests.loc[tests["time_s"].nlargest(limit).index, ["check", "case", "time_s"]]
-    labels = [f"{c}: {str(case)[-50:]}" for c, case in zip(top["check"], top["case"], strict=True)]
+    labels = [f"{c}: {_tail(str(case), 50)}" for c, case in zip(top["check"], top["case"], strict=True)]
     figure, axes = _figure((8, 0.32 * len(top) + 1))
     axes.barh(labels, top["time_s"], color="#00838f")
     axes.invert_yaxis()
@@ -165,7 +171,7 @@ def score_sparkline(previous: Sequence[float], current: float) -> Chart:
     runs = range(len(scores))
     low, high = min(scores), max(scores)
     pad = max((high - low) * 0.15, 0.25)
-    axes.set_ylim(max(low - pad, -0.1), min(high + pad, 10.1))
+    axes.set_ylim(low - pad, high + pad)
     axes.set_xlim(-0.5, len(scores) - 0.5)
     axes.fill_between(runs, scores, axes.get_ylim()[0], color=_SPARK_LINE, alpha=0.12, linewidth=0)
     axes.plot(runs, scores, color=_SPARK_LINE, linewidth=1.5)

@@ -25,13 +25,14 @@ _CSS = """
 :root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--accent:#1565c0}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:72rem;
-padding:1.5rem 1rem 3rem;color:var(--ink);line-height:1.45;overflow-wrap:anywhere}
+padding:1.5rem 1rem 3rem;color:var(--ink);line-height:1.45;overflow-wrap:break-word}
 h1{font-size:1rem;margin:0;color:var(--muted);font-weight:600;letter-spacing:.03em;text-transform:uppercase}
 h2{font-size:1.25rem;margin:2rem 0 .5rem;padding-bottom:.25rem;border-bottom:1px solid var(--line)}
 code{font-size:.9em;background:var(--soft);padding:0 .2em;border-radius:3px}
 .muted{color:var(--muted)}
-.hero{display:flex;flex-wrap:wrap;gap:1rem 2.5rem;align-items:center;padding:1.25rem 1.5rem;
-border:1px solid var(--line);border-radius:12px;background:linear-gradient(135deg,#f3f7fc,#fff 60%)}
+.hero{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,21rem),1fr));gap:1.25rem 2.5rem;
+padding:1.25rem 1.5rem;border:1px solid var(--line);border-radius:12px;
+background:linear-gradient(135deg,#f3f7fc,#fff 60%)}
 .hero>div{min-width:0}
 .score{font-size:clamp(3rem,14vw,4.75rem);font-weight:800;line-height:1;margin:.35rem 0 .5rem;
 font-variant-numeric:tabular-nums}
@@ -41,7 +42,7 @@ font-variant-numeric:tabular-nums}
 .delta{font-weight:700;margin:.6rem 0 0}
 .delta-up{color:#1b5e20}.delta-down{color:#b71c1c}.delta-same,.delta-first{color:var(--muted)}
 .delta .muted{font-weight:400}
-.meta{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.15rem .75rem;margin:0;font-size:.9rem}
+.meta{display:grid;grid-template-columns:auto minmax(0,1fr);gap:.15rem .75rem;margin:1rem 0 0;font-size:.9rem}
 .meta dt{color:var(--muted)}.meta dd{margin:0}
 .spark{margin:0}.spark img{display:block;max-width:100%;height:auto}
 .spark figcaption,.spark-empty{font-size:.85rem;color:var(--muted);margin:.25rem 0 0}
@@ -64,12 +65,11 @@ th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;ve
 tbody tr:last-child td{border-bottom:0}
 th{background:var(--soft);font-weight:600}
 td.num{text-align:right;white-space:nowrap}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));gap:1.5rem}
-.charts figure{margin:0;min-width:0}
+td:last-child{overflow-wrap:anywhere}
+.charts figure{margin:0 0 2rem}
 .charts figcaption{font-weight:600;margin:0 0 .5rem}
 .charts img{display:block;max-width:100%;height:auto}
-@media (max-width:40rem){body{padding:1rem .75rem 2rem}.hero{padding:1rem}
-.overview{grid-template-columns:1fr}}
+@media (max-width:40rem){body{padding:1rem .75rem 2rem}.hero{padding:1rem}}
 @media print{body{max-width:none;padding:0;font-size:10pt}.hero{background:none}
 .table-wrap{overflow:visible;border:0}table.wide{min-width:0}.meter span{print-color-adjust:exact;
 -webkit-print-color-adjust:exact}figure,tr,.hero{break-inside:avoid}h2{break-after:avoid}}
@@ -84,7 +84,7 @@ _CRITERION_GLYPHS = {
 }
 CHECK_STATUSES = ("passed", "failed", "error", "skipped")  # the order the chips are shown in
 _CHECK_GLYPHS = dict(zip(CHECK_STATUSES, ("✓", "✗", "!", "\u2013"), strict=True))
-_DELTA_ARROWS = {Direction.UP: "▲", Direction.DOWN: "▼", Direction.SAME: "="}
+_DELTA_ARROWS = {Direction.UP: "▲", Direction.DOWN: "▼"}
 
 
 def _slug(text: str) -> str:
@@ -141,9 +141,11 @@ def _when(moment: str) -> str:
 
 
 def delta_text(delta: ScoreDelta) -> str:
-    """`▲ +0.5`, `▼ -1.2`, `= 0.0` since the last run, or `first run`."""
+    """`▲ +0.5` or `▼ -1.2` since the last run, `= no change`, or `first run`."""
     if delta.direction is Direction.FIRST:
         return "first run"
+    if delta.direction is Direction.SAME:
+        return "= no change since the last run"
     return f"{_DELTA_ARROWS[delta.direction]} {delta.change:+.1f} since the last run"
 
 
@@ -224,9 +226,9 @@ def render_html(
         f'<span style="width:{score.score * 10:.0f}%"></span></div>'
         f"{_delta(score_delta(score.score, trend))}</div>"
     )
-    head += f"<div>{_sparkline(trend, score.score)}</div>"  # image data is not text
+    head += f"<div>{_sparkline(trend, score.score)}"  # image data is not text
     head += shown.text(
-        f"<div>{_run_facts(run)}</div></header>"
+        f"{_run_facts(run)}</div></header>"
         f'<p class="muted">{score.points:.1f} of {score.max_points:.1f} applicable points '
         f"(rubric: <code>{escape(score.rubric_source)}</code>); rounded down.</p>"
         + _overview(score, evidence)

@@ -23,7 +23,7 @@ _SCAN = 1000  # records read to find those of a run without a branch (the store 
 
 
 class Direction(StrEnum):
-    FIRST = "first run"
+    FIRST = "first"
     UP = "up"
     DOWN = "down"
     SAME = "same"
