@@ -169,7 +169,7 @@ def trends_section(report: WeeklyReport) -> Section:
     )
     note = (
         "Per week: mean score, coverage and build duration of its records; findings of its last "
-        "record; share of its records whose checks all passed. Charts per record and per week: weekly.html."
+        "record; share of its records whose checks all passed."
     )
     return Section(title, (note,), (("By week", table),), report.charts)
 

@@ -1,12 +1,13 @@
 """Flaky tests: a test that both passed and failed (or errored) on the same commit.
 
 The same code giving two verdicts is the test's doing, not the change's. Records without a
-commit (`git_sha` None) are left out: nothing says they ran the same code.
+commit (`git_sha` None) are left out: nothing says they ran the same code; so is a commit
+recorded once (one verdict per test).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,26 +26,22 @@ class FlakyTest:
 
 def flaky_tests(records: Sequence[HistoryRecord]) -> tuple[FlakyTest, ...]:
     """Most flaky first (commits, then failures), then by name."""
-    outcomes: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # (test, sha) -> passes, fails
+    by_sha: dict[str, list[HistoryRecord]] = defaultdict(list)
     for record in records:
-        if record.git_sha is None:
+        if record.git_sha is not None:
+            by_sha[record.git_sha].append(record)
+    shas: dict[str, list[str]] = defaultdict(list)
+    passes: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    for sha, runs in by_sha.items():
+        if len(runs) < 2:
             continue
-        for test, outcome in record.tests.items():
-            if outcome == "passed":
-                outcomes[(test, record.git_sha)][0] += 1
-            elif outcome in BROKEN:
-                outcomes[(test, record.git_sha)][1] += 1
-    found: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    for (test, sha), (passes, failures) in outcomes.items():
-        if passes and failures:
-            found[test].append((sha, passes, failures))
-    result = [
-        FlakyTest(
-            test,
-            tuple(sorted(sha for sha, _, _ in rows)),
-            sum(p for _, p, _ in rows),
-            sum(f for _, _, f in rows),
-        )
-        for test, rows in found.items()
-    ]
-    return tuple(sorted(result, key=lambda f: (-len(f.shas), -f.failures, f.test)))
+        passed = [{t for t, o in r.tests.items() if o == "passed"} for r in runs]
+        broken = [{t for t, o in r.tests.items() if o in BROKEN} for r in runs]
+        flaky = set().union(*passed) & set().union(*broken)
+        for test in flaky:
+            shas[test].append(sha)
+            passes[test] += sum(test in p for p in passed)
+            failures[test] += sum(test in b for b in broken)
+    found = [FlakyTest(t, tuple(sorted(s)), passes[t], failures[t]) for t, s in shas.items()]
+    return tuple(sorted(found, key=lambda f: (-len(f.shas), -f.failures, f.test)))

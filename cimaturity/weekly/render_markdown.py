@@ -25,7 +25,6 @@ def render_markdown(doc: Document) -> str:
             if caption:
                 lines += [f"### {caption}", ""]
             lines += [*_table(table), ""]
-        if section.charts:
-            drawn = sum(1 for chart in section.charts if chart.data_uri)
-            lines += [f"{drawn} charts in weekly.html.", ""]
+        if any(chart.data_uri for chart in section.charts):
+            lines += ["Charts: weekly.html.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cimaturity.history.record import HistoryRecord
 from cimaturity.report.charts import Chart
-from cimaturity.weekly.charts import trend_charts
+from cimaturity.weekly.charts import trend_chart
 from cimaturity.weekly.dora import DeliverySource, Dora, dora
 from cimaturity.weekly.flaky import FlakyTest, flaky_tests
 from cimaturity.weekly.metrics import Metric, build_metrics, quality_metrics, untracked_metrics
@@ -69,7 +69,7 @@ def build_report(
         progress=progress_of(tasks, latest) if latest else None,
         weeks=weekly_progress(tasks, records),
         trends=data,
-        charts=trend_charts(data) if charts else (),
+        charts=(trend_chart(data),) if charts else (),
         flaky=flaky_tests(records),
         metrics=(*build_metrics(records), *quality_metrics(latest), *untracked_metrics()),
         dora=dora(delivery, records, since=since, now=now),

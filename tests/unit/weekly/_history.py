@@ -81,5 +81,7 @@ def eight_weeks() -> list[HistoryRecord]:
         before = MET_BY_WEEK[week - 1] if week else frozenset()
         records.append(record(monday, met=before, sha=f"{week:02d}" + "a" * 38))
         partial = {"coverage"} if "coverage" not in met else set()
-        records.append(record(monday + dt.timedelta(days=4), met=met, partial=partial, sha=f"{week:02d}" + "b" * 38))
+        records.append(
+            record(monday + dt.timedelta(days=4), met=met, partial=partial, sha=f"{week:02d}" + "b" * 38)
+        )
     return records

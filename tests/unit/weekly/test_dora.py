@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from cimaturity.github import GitHubClient
-from cimaturity.weekly.dora import NO_GITHUB, GitHubDelivery, Dora, delivery_from_env, dora
+from cimaturity.weekly.dora import NO_GITHUB, Dora, GitHubDelivery, delivery_from_env, dora
 from cimaturity.weekly.metrics import Metric
 from tests.support.github_server import EPOCH, GitHubServer
 from tests.unit.weekly._history import record
@@ -67,7 +67,9 @@ def test_every_environment_when_none_is_production() -> None:
         gh.add_deployment_status(one["id"], "error")
         two = gh.add_deployment(B, environment="preview")
         gh.add_deployment_status(two["id"], "success")
-        found = by_name(dora(GitHubDelivery(GitHubClient.from_env(gh.env())), [], since=SINCE, now=NOW).github)
+        found = by_name(
+            dora(GitHubDelivery(GitHubClient.from_env(gh.env())), [], since=SINCE, now=NOW).github
+        )
     assert found["Change failure rate"].value == pytest.approx(50.0)
     assert found["Time to restore"].value is None  # the failure and the success are different environments
     assert "every environment" in found["Change failure rate"].basis
@@ -103,7 +105,9 @@ def _history() -> Dora:
         record(t0, sha="1" * 40),
         record(t0 + dt.timedelta(minutes=10), sha="2" * 40, checks=[("test", "failed", 5.0)]),
         record(t0 + dt.timedelta(minutes=20), sha="2" * 40, checks=[("test", "failed", 5.0)]),
-        record(t0 + dt.timedelta(minutes=25), sha="9" * 40, branch="feature", checks=[("test", "passed", 5.0)]),
+        record(
+            t0 + dt.timedelta(minutes=25), sha="9" * 40, branch="feature", checks=[("test", "passed", 5.0)]
+        ),
         record(t0 + dt.timedelta(minutes=40), sha="3" * 40),
     ]
     return dora(NO_GITHUB, records, since=None, now=NOW)

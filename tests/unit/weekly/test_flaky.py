@@ -16,10 +16,20 @@ def at(hours: int) -> dt.datetime:
 
 def test_only_two_verdicts_on_one_commit_are_flaky() -> None:
     records = [
-        record(at(0), sha=A, tests={"test::x": "passed", "test::y": "failed", "test::z": "passed", "e2e::w": "skipped"}),
-        record(at(1), sha=A, tests={"test::x": "failed", "test::y": "failed", "test::z": "error", "e2e::w": "passed"}),
+        record(
+            at(0),
+            sha=A,
+            tests={"test::x": "passed", "test::y": "failed", "test::z": "passed", "e2e::w": "skipped"},
+        ),
+        record(
+            at(1),
+            sha=A,
+            tests={"test::x": "failed", "test::y": "failed", "test::z": "error", "e2e::w": "passed"},
+        ),
         record(at(2), sha=A, tests={"test::x": "failed"}),
-        record(at(3), sha=B, tests={"test::y": "passed", "test::x": "passed"}),  # y fixed by commit B: not flaky
+        record(
+            at(3), sha=B, tests={"test::y": "passed", "test::x": "passed"}
+        ),  # y fixed by commit B: not flaky
         record(at(4), sha=B, tests={"test::x": "failed"}),
         # no commit: nothing says these two ran the same code
         record(at(5), sha=None, tests={"test::v": "passed"}),

@@ -67,7 +67,13 @@ def test_quality_counts_when_the_checks_ran() -> None:
         coverage=72.5,
         checks=[("lint", "failed", 1.0), ("typecheck", "failed", 1.0), ("sast", "failed", 1.0)],
         tests={"typecheck::app/a.py": "failed", "typecheck::app/b.py": "passed", "test::t": "failed"},
-        findings=[("sast", "high"), ("sast", "critical"), ("sast", "low"), ("lint", "medium"), ("lint", "low")],
+        findings=[
+            ("sast", "high"),
+            ("sast", "critical"),
+            ("sast", "low"),
+            ("lint", "medium"),
+            ("lint", "low"),
+        ],
     )
     found = by_name(quality_metrics(latest))
     assert (found["Test coverage"].value, found["Test coverage"].met) == (72.5, True)
@@ -77,7 +83,9 @@ def test_quality_counts_when_the_checks_ran() -> None:
 
 
 def test_a_clean_run_is_zero_and_met() -> None:
-    latest = record(at(0), checks=[("lint", "passed", 1.0), ("typecheck", "passed", 1.0), ("deps", "passed", 1.0)])
+    latest = record(
+        at(0), checks=[("lint", "passed", 1.0), ("typecheck", "passed", 1.0), ("deps", "passed", 1.0)]
+    )
     found = by_name(quality_metrics(latest))
     for name in ("HIGH/CRITICAL findings", "Type errors (files)", "Linting violations"):
         assert (found[name].value, found[name].display, found[name].met) == (0, "0", True), name

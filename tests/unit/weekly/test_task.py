@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from pathlib import Path
@@ -56,13 +57,18 @@ def test_weekly_writes_both_reports_from_the_projects_history(tmp_path: Path) ->
     assert "| Configuration tasks | 3/4 (75%) | - |" in by_week
     assert "| Total tasks | 20 | 24 |" in markdown
     assert "| Completed | 17 | 0 |" in markdown
-    assert "| 2026-W04 | 2026-01-23T09:00:00+00:00 | 4/4 (100%) | 0/4 (0%) | 0/4 (0%) | 1/4 (25%) | 1/4 (25%) | 6/20 |" in markdown
+    assert (
+        "| 2026-W04 | 2026-01-23T09:00:00+00:00 "
+        "| 4/4 (100%) | 0/4 (0%) | 0/4 (0%) | 1/4 (25%) | 1/4 (25%) | 6/20 |"
+    ) in markdown
     assert "| 4.2 | Add Build Caching Optimization | low | 5-6 | no evidence | no criterion |" in markdown
     assert "counts 24 tasks" in markdown and "define 20" in markdown
-    # the charts: five PNGs inlined, each a real image
+    # the trends: one PNG of five panels, inlined
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) == 5
-    assert all(len(image) > 1000 for image in images)
+    assert len(images) == 1
+    png = base64.b64decode(images[0])
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert "Charts: weekly.html." in markdown
     assert "<h3>By Week</h3>" in html and "4/4 (100%)" in html
     assert not list((project / "reports").glob(".weekly*.tmp"))  # written atomically, nothing left over
 
@@ -89,7 +95,9 @@ def test_an_empty_history_says_so_in_every_section(tmp_path: Path) -> None:
     assert "no history yet" in (reports / "weekly.html").read_text(encoding="utf-8")
 
 
-def test_dora_from_github_when_the_environment_names_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dora_from_github_when_the_environment_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = project_with_history(tmp_path)
     with GitHubServer() as gh:
         deployment = gh.add_deployment("a" * 40)
