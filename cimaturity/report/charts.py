@@ -172,7 +172,7 @@ def score_sparkline(previous: Sequence[float], current: float) -> Chart:
     low, high = min(scores), max(scores)
     pad = max((high - low) * 0.15, 0.25)
     axes.set_ylim(low - pad, high + pad)
-    axes.set_xlim(-0.5, len(scores) - 0.5)
+    axes.set_xlim(-0.2, len(scores) - 0.8)  # room for the last marker, little before the first
     axes.fill_between(runs, scores, axes.get_ylim()[0], color=_SPARK_LINE, alpha=0.12, linewidth=0)
     axes.plot(runs, scores, color=_SPARK_LINE, linewidth=1.5)
     axes.plot(runs[:-1], scores[:-1], "o", color=_SPARK_LINE, markersize=2.5)
