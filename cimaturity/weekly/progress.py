@@ -23,6 +23,7 @@ from cimaturity.report.rubric import PLAN, Rubric, load_rubric
 from cimaturity.weekly.weeks import WeekKey, week_of
 
 TASKS_FILE = "plan_tasks.toml"
+FORMAT_VERSION = 1
 PRIORITIES = ("critical", "high", "medium", "low")
 WEEKS = ("1", "2", "3-4", "5-6", "config")
 WEEK_LABELS = {
@@ -87,14 +88,14 @@ class Progress:
         return sum(1 for status in self.tasks if status.state is state)
 
     def by_week(self) -> dict[str, GroupCount]:
-        return {week: self._group(lambda t, w=week: t.week == w) for week in WEEKS}
+        return {week: _done_of([s for s in self.tasks if s.task.week == week]) for week in WEEKS}
 
     def by_priority(self) -> dict[str, GroupCount]:
-        return {p: self._group(lambda t, p=p: t.priority == p) for p in PRIORITIES}
+        return {p: _done_of([s for s in self.tasks if s.task.priority == p]) for p in PRIORITIES}
 
-    def _group(self, keep: Any) -> GroupCount:
-        mine = [s for s in self.tasks if keep(s.task)]
-        return GroupCount(sum(1 for s in mine if s.state is TaskState.DONE), len(mine))
+
+def _done_of(statuses: Sequence[TaskStatus]) -> GroupCount:
+    return GroupCount(sum(1 for s in statuses if s.state is TaskState.DONE), len(statuses))
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ def load_plan_tasks(rubric: Rubric | None = None) -> tuple[PlanTask, ...]:
     rubric = rubric or load_rubric(PLAN)
     text = resources.files("cimaturity.weekly").joinpath(TASKS_FILE).read_text(encoding="utf-8")
     document = tomllib.loads(text)
+    if document.get("format_version") != FORMAT_VERSION:
+        raise PlanTasksError(f"{TASKS_FILE}: format_version {document.get('format_version')!r}, expected 1")
     proving: dict[str, list[str]] = {}
     for criterion in rubric.criteria:
         for task_id in criterion.plan_tasks:
