@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from cimaturity.history.record import CheckRecord, FindingRecord, HistoryRecord  # noqa: E402
 from cimaturity.history.store import open_store  # noqa: E402
 from cimaturity.report.rubric import PLAN, load_rubric  # noqa: E402
+from cimaturity.tasks.weekly import read_history  # noqa: E402
 from cimaturity.weekly.dora import NO_GITHUB  # noqa: E402
 from cimaturity.weekly.output import write_weekly  # noqa: E402
 from cimaturity.weekly.progress import load_plan_tasks  # noqa: E402
@@ -125,7 +126,7 @@ def end_to_end(project: Path) -> float:
 def in_process(project: Path) -> tuple[float, float, float]:
     t0 = time.perf_counter()
     with open_store(project / "reports") as store:
-        records = store.records()
+        records, flaky = read_history(store, None)  # as `invoke weekly` reads it
     t1 = time.perf_counter()
     report = build_report(
         records,
@@ -134,6 +135,7 @@ def in_process(project: Path) -> tuple[float, float, float]:
         since=None,
         now=dt.datetime.now(dt.UTC),
         project="shop",
+        flaky=flaky,
     )
     t2 = time.perf_counter()
     write_weekly(report, project / "reports")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,9 @@ _KEEP = _INSERT + "ON CONFLICT(run_id) DO NOTHING"
 # limit -1 is no limit), returned oldest -> newest; rowid breaks ties in insertion order.
 _SELECT = """
 SELECT run_id, record FROM (
-    SELECT run_id, record, recorded_at, rowid AS seq FROM records
+    SELECT run_id, recorded_at, rowid AS seq,
+           CASE WHEN :light THEN json_remove(record, '$.tests') ELSE record END AS record
+    FROM records
     WHERE (:project IS NULL OR project = :project)
       AND (:branch IS NULL OR branch = :branch)
       AND (:sha IS NULL OR git_sha = :sha)
@@ -55,6 +58,20 @@ SELECT run_id, record FROM (
     ORDER BY recorded_at DESC, seq DESC
     LIMIT :limit
 ) ORDER BY recorded_at, seq
+"""
+
+# Tests with two verdicts on one commit, among the commits recorded more than once.
+_TWO_VERDICTS = """
+SELECT r.git_sha, t.key,
+       sum(t.value = 'passed') AS passes, sum(t.value IN ('failed', 'error')) AS failures
+FROM records AS r, json_each(r.record, '$.tests') AS t
+WHERE r.git_sha IN (
+        SELECT git_sha FROM records
+        WHERE git_sha IS NOT NULL AND (:since IS NULL OR recorded_at >= :since)
+        GROUP BY git_sha HAVING count(*) > 1)
+  AND (:since IS NULL OR r.recorded_at >= :since)
+GROUP BY r.git_sha, t.key
+HAVING passes > 0 AND failures > 0
 """
 
 
@@ -97,14 +114,30 @@ class HistoryStore:
             self._db = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
         try:
             with self._errors():
-                self._db.execute("PRAGMA journal_mode=WAL").fetchone()
-                # NORMAL in WAL mode: a killed process never loses a committed record; only a power
-                # cut can drop the last few commits (never corrupt the file).
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._upgrade()
+                self._open_retrying()
         except BaseException:
             self._db.close()
             raise
+
+    def _open_retrying(self) -> None:
+        """WAL mode and the schema. Two processes opening a new store at once can get "database
+        is locked" at once from SQLite (switching to WAL and reading the schema bypass the busy
+        wait): tried again until the timeout, as the busy wait would."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL").fetchone()
+                # NORMAL in WAL mode: a killed process never loses a committed record; only a
+                # power cut can drop the last few commits (never corrupt the file).
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._upgrade()
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                    raise
+                if self._db.in_transaction:
+                    self._db.rollback()
+                time.sleep(0.02)
 
     # --- lifetime ----------------------------------------------------------------------------
 
@@ -159,11 +192,16 @@ class HistoryStore:
         branch: str | None = None,
         since: str | dt.datetime | None = None,
         limit: int | None = None,
+        *,
+        sha: str | None = None,
+        light: bool = False,
     ) -> list[HistoryRecord]:
         """The records matching every filter given, oldest -> newest.
 
         `since` keeps records recorded at or after that time; `limit` keeps the newest `limit`
-        of them (still oldest first)."""
+        of them (still oldest first). `light` leaves out each record's test outcomes (SQLite drops
+        them before Python parses anything): most of a record, and what trends over thousands of
+        records do not need."""
         start = None
         if since is not None:
             moment = since.isoformat() if isinstance(since, dt.datetime) else since
@@ -172,7 +210,12 @@ class HistoryStore:
             except ValueError:
                 raise HistoryError(f"{self.path}: since {moment!r} is not an ISO 8601 time") from None
         return self._select(
-            project=project, branch=branch, since=start, limit=-1 if limit is None else max(limit, 0)
+            project=project,
+            branch=branch,
+            sha=sha,
+            since=start,
+            limit=-1 if limit is None else max(limit, 0),
+            light=light,
         )
 
     def latest(
@@ -181,6 +224,21 @@ class HistoryStore:
         """The newest record of that branch and/or commit (of any, given neither); None if none."""
         found = self._select(project=project, branch=branch, sha=sha, limit=1)
         return found[0] if found else None
+
+    def two_verdicts(self, since: str | dt.datetime | None = None) -> list[tuple[str, str, int, int]]:
+        """(commit, test, passes, failures) for every test that both passed and failed (or
+        errored) on one commit: the flaky tests' raw counts, computed by SQLite over the records'
+        test outcomes without building a record."""
+        start = None
+        if since is not None:
+            moment = since.isoformat() if isinstance(since, dt.datetime) else since
+            try:
+                start = sort_key(moment)
+            except ValueError:
+                raise HistoryError(f"{self.path}: since {moment!r} is not an ISO 8601 time") from None
+        with self._errors():
+            rows = self._db.execute(_TWO_VERDICTS, {"since": start}).fetchall()
+        return [(str(sha), str(test), int(passes), int(failures)) for sha, test, passes, failures in rows]
 
     def get(self, run_id: str) -> HistoryRecord | None:
         """The record of run `run_id`; None when it was not recorded."""
@@ -226,8 +284,16 @@ class HistoryStore:
         sha: str | None = None,
         since: str | None = None,
         limit: int = -1,
+        light: bool = False,
     ) -> list[HistoryRecord]:
-        params = {"project": project, "branch": branch, "sha": sha, "since": since, "limit": limit}
+        params = {
+            "project": project,
+            "branch": branch,
+            "sha": sha,
+            "since": since,
+            "limit": limit,
+            "light": light,
+        }
         with self._errors():
             rows = self._db.execute(_SELECT, params).fetchall()
         return [self._record(str(row[0]), row[1]) for row in rows]

@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from cimaturity.history.store import HistoryError, HistoryStore, store_path
-from cimaturity.report.rubric import RubricError
 from cimaturity.tasks.ci import reports_folder
-from cimaturity.weekly.dora import delivery_from_env
-from cimaturity.weekly.output import write_weekly
-from cimaturity.weekly.progress import PlanTasksError, load_plan_tasks
-from cimaturity.weekly.report import build_report
+
+if TYPE_CHECKING:
+    from cimaturity.history.record import HistoryRecord
+    from cimaturity.history.store import HistoryStore
+    from cimaturity.weekly.flaky import FlakyTest
+
+# The report's modules import pandas and matplotlib (a second and more): imported when the task
+# runs, so that `invoke --list` and every other task start at once.
 
 
 def parse_since(value: str) -> dt.datetime | None:
@@ -36,11 +39,18 @@ def generate(
     project: Path, reports_dir: Path, since: dt.datetime | None, *, now: dt.datetime | None = None
 ) -> tuple[Path, Path]:
     """Read the history, build the report, write both files; raises HistoryError, RubricError."""
+    from cimaturity.history.store import HistoryStore, store_path
+    from cimaturity.weekly.dora import delivery_from_env
+    from cimaturity.weekly.output import write_weekly
+    from cimaturity.weekly.progress import load_plan_tasks
+    from cimaturity.weekly.report import build_report
+
     path = store_path(reports_dir)
-    records = []
+    records: list[HistoryRecord] = []
+    flaky: tuple[FlakyTest, ...] = ()
     if path.is_file():  # no store yet: an empty history, and none created by reading it
         with HistoryStore(path) as store:
-            records = store.records(since=since)
+            records, flaky = read_history(store, since)
     names = {r.project for r in records}
     if len(names) > 1 and project.name in names:  # a shared reports folder: this project's records
         records = [r for r in records if r.project == project.name]
@@ -51,8 +61,22 @@ def generate(
         since=since,
         now=now or dt.datetime.now(dt.UTC),
         project=project.name,
+        flaky=flaky,
     )
     return write_weekly(report, reports_dir)
+
+
+def read_history(
+    store: HistoryStore, since: dt.datetime | None
+) -> tuple[list[HistoryRecord], tuple[FlakyTest, ...]]:
+    """Every record without its test outcomes (most of a record; the trends need none) but the
+    newest (its metrics), and the flaky tests counted by the store from those outcomes."""
+    from cimaturity.weekly.flaky import flaky_from_counts
+
+    records = store.records(since=since, light=True)
+    if records and (newest := store.get(records[-1].run_id)) is not None:
+        records[-1] = newest
+    return records, flaky_from_counts(store.two_verdicts(since))
 
 
 @task(
@@ -70,6 +94,10 @@ def weekly(c: Context, since: str = "", project: str = ".", reports: str = "") -
     against their targets, and DORA metrics (from GitHub deployments and workflow runs when
     GITHUB_REPOSITORY and GITHUB_TOKEN are set, and from the history).
     """
+    from cimaturity.history.store import HistoryError
+    from cimaturity.report.rubric import RubricError
+    from cimaturity.weekly.progress import PlanTasksError
+
     start = parse_since(since)
     reports_dir = reports_folder(project, reports)
     try:

@@ -8,7 +8,7 @@ recorded once (one verdict per test).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cimaturity.history.record import HistoryRecord
@@ -30,18 +30,31 @@ def flaky_tests(records: Sequence[HistoryRecord]) -> tuple[FlakyTest, ...]:
     for record in records:
         if record.git_sha is not None:
             by_sha[record.git_sha].append(record)
-    shas: dict[str, list[str]] = defaultdict(list)
-    passes: Counter[str] = Counter()
-    failures: Counter[str] = Counter()
+    counts: list[tuple[str, str, int, int]] = []
     for sha, runs in by_sha.items():
         if len(runs) < 2:
             continue
-        passed = [{t for t, o in r.tests.items() if o == "passed"} for r in runs]
-        broken = [{t for t, o in r.tests.items() if o in BROKEN} for r in runs]
-        flaky = set().union(*passed) & set().union(*broken)
-        for test in flaky:
-            shas[test].append(sha)
-            passes[test] += sum(test in p for p in passed)
-            failures[test] += sum(test in b for b in broken)
+        verdicts: dict[str, Counter[str]] = defaultdict(Counter)
+        for run in runs:
+            for test, outcome in run.tests.items():
+                verdicts[test]["failed" if outcome in BROKEN else outcome] += 1
+        counts.extend(
+            (sha, test, tally["passed"], tally["failed"])
+            for test, tally in verdicts.items()
+            if tally["passed"] and tally["failed"]
+        )
+    return flaky_from_counts(counts)
+
+
+def flaky_from_counts(counts: Iterable[tuple[str, str, int, int]]) -> tuple[FlakyTest, ...]:
+    """The same from (commit, test, passes, failures) of the tests with two verdicts on a commit,
+    as `HistoryStore.two_verdicts` counts them. Most flaky first (commits, then failures)."""
+    shas: dict[str, list[str]] = defaultdict(list)
+    passes: Counter[str] = Counter()
+    failures: Counter[str] = Counter()
+    for sha, test, passed, failed in counts:
+        shas[test].append(sha)
+        passes[test] += passed
+        failures[test] += failed
     found = [FlakyTest(t, tuple(sorted(s)), passes[t], failures[t]) for t, s in shas.items()]
     return tuple(sorted(found, key=lambda f: (-len(f.shas), -f.failures, f.test)))

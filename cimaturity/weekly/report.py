@@ -54,7 +54,10 @@ def build_report(
     now: dt.datetime,
     project: str,
     charts: bool = True,
+    flaky: tuple[FlakyTest, ...] | None = None,
 ) -> WeeklyReport:
+    """`flaky`: already counted (by the store, over records read without their test outcomes);
+    else found in `records`."""
     latest = records[-1] if records else None
     data = trends(records)
     return WeeklyReport(
@@ -70,7 +73,7 @@ def build_report(
         weeks=weekly_progress(tasks, records),
         trends=data,
         charts=(trend_chart(data),) if charts else (),
-        flaky=flaky_tests(records),
+        flaky=flaky_tests(records) if flaky is None else flaky,
         metrics=(*build_metrics(records), *quality_metrics(latest), *untracked_metrics()),
         dora=dora(delivery, records, since=since, now=now),
     )
