@@ -34,16 +34,19 @@ HISTORY_DIR = "history"
 STORE_FILE = "history.sqlite3"
 DEFAULT_TIMEOUT_S = 10.0
 
-_INSERT = (
-    "INSERT INTO records (run_id, recorded_at, project, git_sha, branch, base_sha, score, record) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-)
-_REPLACE = (
-    _INSERT + "ON CONFLICT(run_id) DO UPDATE SET recorded_at = excluded.recorded_at, "
-    "project = excluded.project, git_sha = excluded.git_sha, branch = excluded.branch, "
-    "base_sha = excluded.base_sha, score = excluded.score, record = excluded.record"
-)
-_KEEP = _INSERT + "ON CONFLICT(run_id) DO NOTHING"
+# Whole literals (no concatenation): nothing of a record ever becomes SQL text.
+_REPLACE = """
+INSERT INTO records (run_id, recorded_at, project, git_sha, branch, base_sha, score, record)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(run_id) DO UPDATE SET recorded_at = excluded.recorded_at, project = excluded.project,
+    git_sha = excluded.git_sha, branch = excluded.branch, base_sha = excluded.base_sha,
+    score = excluded.score, record = excluded.record
+"""
+_KEEP = """
+INSERT INTO records (run_id, recorded_at, project, git_sha, branch, base_sha, score, record)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(run_id) DO NOTHING
+"""
 # Every read: the newest `limit` records matching the filters given (a None filter matches all,
 # limit -1 is no limit), returned oldest -> newest; rowid breaks ties in insertion order.
 _SELECT = """

@@ -82,7 +82,7 @@ def points_by_criterion(score: Score) -> Chart:
 
 def findings_by_tool(findings: pd.DataFrame) -> Chart:
     title = "Findings by tool and severity (suppressed ones are counted under Suppressions)"
-    # An audited baseline entry or a `# nosec` is not an open finding: charting it as one would
+    # An audited baseline entry or a `nosec` comment is not an open finding: charting it as one would
     # paint a clean run red. The Suppressions table keeps them visible.
     findings = findings[~findings["suppressed"].astype(bool)]
     if findings.empty:

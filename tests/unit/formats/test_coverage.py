@@ -146,7 +146,10 @@ FILE = r"files\['pkg/a\.py'\]\.summary"
         ('{"totals": {"percent_covered": Infinity}, "files": {}}', "totals.percent_covered is inf"),
         ('{"totals": {"percent_covered": 1e999}, "files": {}}', "totals.percent_covered is inf"),
         (json.dumps(document(files=[])), "files is a list, expected an object"),
-        (json.dumps(document(files={"pkg/a.py": 3})), r"files\['pkg/a\.py'\] is a number, expected an object"),
+        (
+            json.dumps(document(files={"pkg/a.py": 3})),
+            r"files\['pkg/a\.py'\] is a number, expected an object",
+        ),
         (json.dumps(document(files={"pkg/a.py": {}})), f"{FILE} is null, expected an object"),
         (json.dumps(_file_summary(num_statements=4.0)), f"{FILE}.num_statements is 4.0, {COUNT}"),
         (json.dumps(_file_summary(num_statements=-1)), f"{FILE}.num_statements is -1, {COUNT}"),

@@ -17,7 +17,7 @@ def _write(path: Path, runs: list[dict[str, Any]], version: str = "2.1.0") -> Pa
     return path
 
 
-def _run(tool: str, results: list[dict[str, Any]] | None, **extra: Any) -> dict[str, Any]:
+def _run(tool: str, results: list[Any] | None, **extra: Any) -> dict[str, Any]:
     run: dict[str, Any] = {"tool": {"driver": {"name": tool, **extra.pop("driver", {})}}, **extra}
     if results is not None:
         run["results"] = results
@@ -31,7 +31,8 @@ def _result(rule: str = "R1", line: int | None = 3, **extra: Any) -> dict[str, A
 
 
 def test_real_ruff_and_bandit_output(tmp_path: Path) -> None:
-    (tmp_path / "app.py").write_text("import os\nimport subprocess\nx = input()\nsubprocess.call(x, shell=True)\n")
+    source = "import os\nimport subprocess\nx = input()\nsubprocess.call(x, shell=True)\n"
+    (tmp_path / "app.py").write_text(source)
     run_tool(
         [
             "ruff",
