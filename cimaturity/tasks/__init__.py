@@ -5,6 +5,7 @@ from __future__ import annotations
 from invoke.collection import Collection
 
 from cimaturity.tasks import ci as ci_tasks
+from cimaturity.tasks import deploy as deploy_tasks
 from cimaturity.tasks import history as history_tasks
 from cimaturity.tasks import history_sync as history_sync_tasks
 from cimaturity.tasks import pr_comment as pr_comment_tasks
@@ -22,5 +23,7 @@ ns.add_task(weekly_tasks.weekly)
 ns.add_task(pr_comment_tasks.pr_comment)
 ns.add_task(service_tasks.openapi)
 ns.add_task(service_tasks.serve)
+ns.add_task(deploy_tasks.health)
+ns.add_task(deploy_tasks.deploy)
 for _task in check_tasks():
     ns.add_task(_task)
