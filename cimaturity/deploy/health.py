@@ -163,6 +163,8 @@ def _judge(path: str, answer: Answer, policy: HealthPolicy) -> list[str]:
         problems.append(f"HTTP {answer.status}")
     if answer.elapsed_s >= policy.max_response_s:
         problems.append(f"took {answer.elapsed_s:.2f} s (limit {policy.max_response_s:g} s)")
+    if answer.status not in (200, 503):  # 503: readiness says which dependency is down; others say nothing
+        return problems
     body = answer.json()
     if not isinstance(body, dict):
         problems.append("the body is not a JSON object")
