@@ -25,6 +25,7 @@ not Redis); "slow" (every answer after `slow_s`). Every request is recorded in `
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -205,10 +206,8 @@ def _handler(server: DeployServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a timeout test)
 
         do_GET = _serve
         do_POST = _serve

@@ -118,7 +118,12 @@ def test_the_artifact_reads_back(tmp_path: Path, clock: Clock) -> None:
     record.write(path, record.to_json(result.with_rollback(call_rollback(""))))
     found = read_health(path)
     assert found.verdict is Verdict.PASSED
-    assert (found.attempts, found.required_passes, found.max_response_s, found.fixed_sleep) == (10, 2, 2.0, False)
+    assert (found.attempts, found.required_passes, found.max_response_s, found.fixed_sleep) == (
+        10,
+        2,
+        2.0,
+        False,
+    )
     assert [r.number for r in found.rounds] == [1, 2, 3]
     assert found.rounds[0].checks[0].problems == ("HTTP 500",)
     assert found.paths == frozenset(ENDPOINTS)
@@ -156,5 +161,6 @@ def test_the_real_service_without_redis_fails_when_redis_is_required(service_url
     result = HealthChecker(service_url, HealthPolicy(attempts=2, require_redis=True), sleep=clock.sleep).run()
     assert not result.passed
     assert result.rounds[0].describe() == (
-        "/api/v1/health: cache is 'in-process', expected redis; /api/diagnostics: cache is 'in-process', expected redis"
+        "/api/v1/health: cache is 'in-process', expected redis; "
+        "/api/diagnostics: cache is 'in-process', expected redis"
     )
