@@ -63,8 +63,11 @@ def run_deploy(
     names = secrets.NAMES[environment]
     timing = timing or Timing()
     policy = policy or HealthPolicy(require_redis=True)
-    if not policy.expect_sha and environ.get("GITHUB_SHA"):
-        policy = replace(policy, expect_sha=environ["GITHUB_SHA"])
+    # the commit that must answer /api/diagnostics: DEPLOY_SHA (a workflow_run's head commit;
+    # GitHub's GITHUB_SHA there is the default branch's), else GITHUB_SHA
+    sha = environ.get("DEPLOY_SHA") or environ.get("GITHUB_SHA", "")
+    if not policy.expect_sha and sha:
+        policy = replace(policy, expect_sha=sha)
     host: Platform = platform or render_from_env(environment, environ, http)
     rollback_hook = environ.get(names.rollback_hook, "")
 

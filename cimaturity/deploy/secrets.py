@@ -24,7 +24,6 @@ class Need:
     name: str
     purpose: str
     required: bool = True
-    secret: bool = True  # False: a plain variable (a URL that is public anyway)
 
 
 _COMMON = (
@@ -34,13 +33,13 @@ _COMMON = (
 NEEDS: Mapping[Environment, tuple[Need, ...]] = {
     Environment.STAGING: (
         Need("STAGING_DEPLOY_HOOK", "start a staging deploy (Render deploy hook)"),
-        Need("STAGING_URL", "the staging service's base URL, for the health check", secret=False),
+        Need("STAGING_URL", "the staging service's base URL, for the health check"),
         Need("STAGING_ROLLBACK_HOOK", "roll staging back when validation fails", required=False),
         *_COMMON,
     ),
     Environment.PRODUCTION: (
         Need("RENDER_DEPLOY_HOOK", "start a production deploy (Render deploy hook)"),
-        Need("PRODUCTION_URL", "the production service's base URL, for the health check", secret=False),
+        Need("PRODUCTION_URL", "the production service's base URL, for the health check"),
         Need("RENDER_ROLLBACK_HOOK", "roll production back when validation fails"),
         *_COMMON,
     ),
