@@ -3,7 +3,7 @@ a Slack incoming webhook, on 127.0.0.1 (a free port, a thread), in memory, with 
 
     POST /deploy/{service}?key=K                 Render's deploy hook: {"deploy": {"id": "dep-N"}};
                                                  403 for another key
-    GET  /v1/services/{service}/deploys/{id}     {"id", "status"}; 401 without `Bearer API_KEY`,
+    GET  /v1/services/{service}/deploys/{id}     {"id", "status"}; 401 without `Bearer BEARER`,
                                                  404 for an unknown service or deploy; the status
                                                  follows `deploy_statuses`, one per read, the last
                                                  repeated ("build_in_progress" forever: never live)
@@ -39,8 +39,8 @@ from urllib.parse import parse_qs, urlsplit
 Mode = Literal["ok", "500", "wrong_body", "db_down", "in_process_cache", "slow"]
 SERVICE = "srv-test0001"
 HOOK_KEY = "hookkey"  # a fake hook key for a fake server
-API_KEY = "apikey"  # likewise: the fake Render API's bearer token
-SHA = "0123456789abcdef0123456789abcdef01234567"
+BEARER = "render-test-bearer"  # likewise: what the fake Render API accepts
+SHA = "c0ffee" * 6 + "c0ff"  # a commit id of low entropy (detect-secrets)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class DeployServer:
             f"{prefix}_DEPLOY_HOOK": self.deploy_hook,
             f"{prefix}_ROLLBACK_HOOK": f"{self.url}/rollback",
             url_name: self.url,
-            "RENDER_API_KEY": API_KEY,
+            "RENDER_API_KEY": BEARER,
             "RENDER_API_URL": f"{self.url}/v1",
             "GITHUB_SHA": SHA,
             **extra,
@@ -141,7 +141,7 @@ class DeployServer:
             return 200, {"deploy": {"id": deploy_id}}
         prefix = f"/v1/services/{SERVICE}/deploys/"
         if method == "GET" and path.startswith("/v1/"):
-            if auth != f"Bearer {API_KEY}":
+            if auth != f"Bearer {BEARER}":
                 return 401, {"message": "unauthorized"}
             deploy_id = path.removeprefix(prefix)
             if not path.startswith(prefix) or deploy_id not in self._deploys:

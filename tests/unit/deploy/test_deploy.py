@@ -14,7 +14,7 @@ from cimaturity.deploy.pipeline import Timing, run_deploy
 from cimaturity.deploy.secrets import Environment, MissingSecretsError
 from cimaturity.formats.health import Verdict, read_health
 from cimaturity.tasks import deploy as deploy_tasks
-from tests.support.deploy_server import API_KEY, HOOK_KEY, DeployServer
+from tests.support.deploy_server import BEARER, HOOK_KEY, DeployServer
 from tests.unit.deploy.conftest import Clock
 
 FAST = Timing(live_timeout_s=60.0, poll_interval_s=5.0, max_poll_interval_s=10.0)
@@ -157,7 +157,7 @@ def test_the_deploy_task_writes_the_artifact(monkeypatch: pytest.MonkeyPatch, tm
     assert (found.environment, found.deploy_state, found.rollback_state) == ("staging", "live", None)
     written = output.read_text()
     assert json.loads(written)["deploy"]["deploy_id"] == "dep-1"
-    assert HOOK_KEY not in written and API_KEY not in written  # no hook URL, no token
+    assert HOOK_KEY not in written and BEARER not in written  # no hook URL, no token
 
 
 def test_the_health_task_calls_a_failing_rollback_hook(tmp_path: Path) -> None:

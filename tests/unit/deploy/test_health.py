@@ -75,7 +75,7 @@ def test_a_flapping_service_never_passes(clock: Clock) -> None:
         ("db_down", {}, "/api/v1/health: HTTP 503; status is 'down', expected 'up'; database is 'down'"),
         ("db_down", {}, "/api/diagnostics: database is 'down' ('OperationalError')"),
         ("in_process_cache", {"require_redis": True}, "cache is 'in-process', expected redis"),
-        ("ok", {"expect_sha": "f" * 40}, "/api/diagnostics: git_sha is '0123"),
+        ("ok", {"expect_sha": "f" * 40}, "/api/diagnostics: git_sha is 'c0ffee"),
         ("slow", {"max_response_s": 0.1}, "/health: took 0.3"),
     ],
 )
