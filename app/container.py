@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.cache import Cache, MemoryCache, RedisCache
-from app.db import make_engine, make_session_factory
+from app.db import RequestSlots, make_engine, make_session_factory
 from app.providers import PaymentProvider, SmsProvider, make_payment_provider, make_sms_provider
 from app.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from app.security import Passwords
@@ -34,6 +35,7 @@ class Container:
     sms: SmsProvider
     payments: PaymentProvider
     passwords: Passwords
+    slots: RequestSlots
     redis_client: redis.Redis | None = None
     clock: Clock = field(default=utc_now)
 
@@ -41,6 +43,17 @@ class Container:
         self.engine.dispose()
         if self.redis_client is not None:
             self.redis_client.close()
+
+
+def pool_options(settings: Settings) -> dict[str, Any]:
+    """Pool sizing from the settings (an in-memory SQLite database has a pool of its own kind)."""
+    if settings.is_sqlite and ":memory:" in settings.effective_database_url:
+        return {}
+    return {
+        "pool_size": settings.effective_db_pool_size,
+        "max_overflow": settings.db_pool_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
 
 
 def build_container(
@@ -51,7 +64,7 @@ def build_container(
     payments: PaymentProvider | None = None,
     clock: Clock | None = None,
 ) -> Container:
-    engine = engine or make_engine(settings.effective_database_url)
+    engine = engine or make_engine(settings.effective_database_url, **pool_options(settings))
     client: redis.Redis | None = None
     cache: Cache
     limiter: RateLimiter
@@ -71,6 +84,7 @@ def build_container(
         sms=sms or make_sms_provider(settings),
         payments=payments or make_payment_provider(settings),
         passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_cost_kib),
+        slots=RequestSlots(settings.effective_db_pool_size, settings.db_pool_timeout_seconds),
         redis_client=client,
         clock=clock or utc_now,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -28,7 +28,17 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_session(container: ContainerDep) -> Iterator[Session]:
+async def request_slot(container: ContainerDep) -> AsyncIterator[None]:
+    """Wait (on the event loop, holding nothing) for one of the worker's database slots."""
+    semaphore = await container.slots.acquire()
+    try:
+        yield
+    finally:
+        semaphore.release()
+
+
+def get_session(container: ContainerDep, _slot: Annotated[None, Depends(request_slot)]) -> Iterator[Session]:
+    """The request's one unit of work: services take this session, never open one of their own."""
     with session_scope(container.sessions) as session:
         yield session
 

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import redis
+import sqlalchemy.exc
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -16,6 +18,7 @@ from app import __version__, domain, migrate
 from app.api import auth, catalogue, health, verifications, wallet
 from app.api.schemas import PaymentEventIn
 from app.container import Container, build_container
+from app.db import DatabaseBusy
 from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.pages import router as pages_router
@@ -51,6 +54,20 @@ def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
         "Service unavailable",
         "a dependency is unavailable; retry shortly",
         headers={"Retry-After": "5"},
+    )
+
+
+def _database_busy(_request: Request, exc: Exception) -> JSONResponse:
+    """Every request slot or pooled connection stayed taken for the pool timeout: shed the load
+    with a retryable answer instead of queueing without bound."""
+    retry_after = exc.retry_after if isinstance(exc, DatabaseBusy) else 1
+    logger.warning("database busy: %s", type(exc).__name__)
+    return problem_response(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "the service is at capacity; retry shortly",
+        headers={"Retry-After": str(retry_after)},
     )
 
 
@@ -97,6 +114,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The threads that run sync routes: the concurrency the pool is sized from.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         if settings.should_auto_migrate:
             # The embedded SQLite database is brought to head on start-up (same migrations as
             # production, so it also gets the seeded catalogue). A real database is migrated by
@@ -115,6 +134,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     install_error_handlers(app)
     app.add_exception_handler(domain.DomainError, _domain_error)
     app.add_exception_handler(redis.RedisError, _redis_down)
+    app.add_exception_handler(DatabaseBusy, _database_busy)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_busy)
     app.include_router(health.root_router)
     app.include_router(api_router())
     app.include_router(pages_router)

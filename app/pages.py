@@ -272,7 +272,7 @@ def dashboard_buy(
     try:
         limit_purchase(container, user.id)
         verifications.purchase(
-            container.sessions,
+            session,
             container.sms,
             user.id,
             PurchaseRequest(service=service, country=country),

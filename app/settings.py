@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     argon2_time_cost: PositiveInt = 3
     argon2_memory_cost_kib: Annotated[int, Field(ge=8)] = 65536
     max_body_bytes: PositiveInt = 64 * 1024
+    # Sizing (one uvicorn worker): WORKER_THREADS run the sync routes; every request doing
+    # database work holds one slot and at most one pooled connection. DB_POOL_SIZE defaults to
+    # WORKER_THREADS so each busy thread can hold one; DB_POOL_OVERFLOW covers the health probe.
+    # PostgreSQL needs max_connections >= workers * (DB_POOL_SIZE + DB_POOL_OVERFLOW).
+    worker_threads: Annotated[int, Field(ge=1, le=1000)] = 40
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] | None = None
+    db_pool_overflow: Annotated[int, Field(ge=0, le=100)] = 5
+    db_pool_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
     git_sha: str | None = None
 
     @model_validator(mode="after")
@@ -109,6 +117,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def effective_db_pool_size(self) -> int:
+        return self.db_pool_size if self.db_pool_size is not None else self.worker_threads
 
     @property
     def is_sqlite(self) -> bool:

@@ -67,12 +67,13 @@ def purchase(
     response: Response,
     user: UserDep,
     container: ContainerDep,
+    session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> VerificationOut:
     limit_purchase(container, user.id)
     try:
         result = verifications.purchase(
-            container.sessions,
+            session,
             container.sms,
             user.id,
             PurchaseRequest(service=body.service, country=body.country),

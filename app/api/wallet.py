@@ -113,6 +113,7 @@ def get_topup(topup_id: uuid.UUID, user: UserDep, session: SessionDep) -> TopupO
 async def payment_webhook(
     request: Request,
     container: ContainerDep,
+    session: SessionDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=300)] = None,
 ) -> WebhookAck:
     """Signed by the provider: `X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`."""
@@ -139,9 +140,7 @@ async def payment_webhook(
         currency=event.data.currency,
     )
 
-    def apply() -> payments.EventOutcome:
-        with container.sessions() as session:
-            return payments.handle_event(session, domain_event, now)
-
-    outcome = await run_in_threadpool(apply)  # keep blocking database work off the event loop
+    # The request's session (its slot bounds the connections), used from one thread at a time;
+    # the blocking database work stays off the event loop.
+    outcome = await run_in_threadpool(payments.handle_event, session, domain_event, now)
     return WebhookAck(outcome=outcome.value)

@@ -84,7 +84,7 @@ def reserve(
 
 
 def purchase(
-    sessions: sessionmaker[Session],
+    session: Session,
     sms: SmsProvider,
     user_id: uuid.UUID,
     request: domain.PurchaseRequest,
@@ -92,32 +92,32 @@ def purchase(
     ttl_seconds: int,
     now: datetime,
 ) -> Purchase:
-    """Reserve (charge) first, then rent the number; a provider failure refunds in full."""
-    with session_scope(sessions) as session:
-        result = reserve(session, user_id, request, idempotency_key, ttl_seconds, now)
+    """Reserve (charge) first, then rent the number; a provider failure refunds in full.
+
+    One session throughout (the request's): each step commits, so no connection is held while
+    the provider is called.
+    """
+    result = reserve(session, user_id, request, idempotency_key, ttl_seconds, now)
     if not result.created:
         return result
     verification = result.verification
     try:
         activation = sms.buy_number(request.service, request.country)
     except ProviderError:
-        with session_scope(sessions) as session:
-            _finish(session, verification, VerificationStatus.FAILED, now)
+        _finish(session, verification, VerificationStatus.FAILED, now)
         raise
-    with session_scope(sessions) as session:
-        attached = session.execute(
-            update(Verification)
-            .where(
-                Verification.id == verification.id, Verification.status == VerificationStatus.PENDING.value
-            )
-            .values(phone_number=activation.phone_number, activation_id=activation.activation_id)
-            .returning(Verification.id)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-        session.commit()
-        if attached is None:  # cancelled or expired while we waited: give the number back
-            _release(sms, activation.activation_id)
-        fresh = session.get(Verification, verification.id)
+    attached = session.scalars(
+        update(Verification)
+        .where(Verification.id == verification.id, Verification.status == VerificationStatus.PENDING.value)
+        .values(phone_number=activation.phone_number, activation_id=activation.activation_id)
+        .returning(Verification)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
+    session.commit()
+    if attached is not None:
+        return Purchase(attached, created=True)
+    _release(sms, activation.activation_id)  # cancelled or expired while we waited: give it back
+    fresh = session.get(Verification, verification.id, populate_existing=True)
     assert fresh is not None  # noqa: S101 - rows are never deleted
     return Purchase(fresh, created=True)
 

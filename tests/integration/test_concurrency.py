@@ -27,9 +27,10 @@ def _race(container: Container, user_id: uuid.UUID, workers: int, keys: list[str
     def attempt(key: str | None) -> str:
         barrier.wait(timeout=30)
         try:
-            result = verifications.purchase(
-                container.sessions, container.sms, user_id, REQUEST, key, 900, container.clock()
-            )
+            with container.sessions() as session:
+                result = verifications.purchase(
+                    session, container.sms, user_id, REQUEST, key, 900, container.clock()
+                )
         except InsufficientFunds:
             return "insufficient"
         return "created" if result.created else "replayed"

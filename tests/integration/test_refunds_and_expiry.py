@@ -24,9 +24,8 @@ REQUEST = PurchaseRequest("whatsapp", "DE")
 
 
 def _buy(container: Container, user_id: uuid.UUID, key: str | None = None) -> verifications.Purchase:
-    return verifications.purchase(
-        container.sessions, container.sms, user_id, REQUEST, key, 900, container.clock()
-    )
+    with container.sessions() as session:
+        return verifications.purchase(session, container.sms, user_id, REQUEST, key, 900, container.clock())
 
 
 def _refunds(container: Container, user_id: uuid.UUID) -> int:
