@@ -35,6 +35,7 @@ def register(
 
 def authenticate(session: Session, passwords: Passwords, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    session.commit()  # ends the read: the connection goes back to the pool before the slow hash
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials("email or password is wrong")
     return user

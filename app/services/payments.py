@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import InvalidRequest, NotFound
 from app.models import LedgerKind, Payment, PaymentStatus, WebhookEvent
@@ -47,14 +48,18 @@ def create_topup(
         raise
     payment.provider_payment_id = intent.provider_payment_id
     payment.checkout_url = intent.checkout_url
+    session.flush()
+    # The provider's answer and, when it settled at once (e.g. the sandbox), the credit: one
+    # transaction, and the row's new state set in memory instead of read back.
+    outcome = None
+    if intent.state is PaymentState.SUCCEEDED and settle(session, intent.provider_payment_id, now):
+        outcome = PaymentStatus.SUCCEEDED
+    elif intent.state is PaymentState.FAILED and fail(session, intent.provider_payment_id, now):
+        outcome = PaymentStatus.FAILED
     session.commit()
-    if intent.state is PaymentState.SUCCEEDED:  # e.g. the sandbox settles at once
-        settle(session, intent.provider_payment_id, now)
-        session.commit()
-    elif intent.state is PaymentState.FAILED:
-        fail(session, intent.provider_payment_id, now)
-        session.commit()
-    session.refresh(payment)
+    if outcome is not None:
+        set_committed_value(payment, "status", outcome.value)
+        set_committed_value(payment, "updated_at", now)
     return payment
 
 

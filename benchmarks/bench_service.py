@@ -1,0 +1,241 @@
+"""Benchmark the reference service under load: `python benchmarks/bench_service.py [--users N]
+[--seconds N] [--ceiling-seconds N]`.
+
+The service (`uvicorn app.main:app`, one worker) runs on a throwaway PostgreSQL database and on
+Redis (DATABASE_URL / REDIS_URL name the servers; the database is created, migrated and dropped),
+with argon2 lowered as the `performance` check lowers it. Three Locust runs, headless:
+
+1. the load profile (`tests/load/locustfile.py`), `--users` users for `--seconds` (100, 60 s):
+   per endpoint median, p95, p99 and requests/s, and the aggregate;
+2. `GET /api/v1/wallet` alone, `--users` users with no think time, for `--ceiling-seconds`;
+3. a bare FastAPI endpoint (a sync route returning a constant, same uvicorn) in the same way:
+   the ceiling of this machine's framework, server and load generator.
+
+Goals (issue 11): aggregated p95 <= 100 ms, p99 <= 250 ms, 0 failures; the wallet's requests/s
+at least half the bare endpoint's. The load average is printed before and after: the load
+generator shares the 2 cores with the service, and other work on the machine inflates numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import migrate  # noqa: E402
+from app.db import make_engine  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from cimaturity.tools.with_server import running_service  # noqa: E402
+from tests.integration.conftest import create_database, drop_database  # noqa: E402
+
+P95_GOAL_MS = 100.0
+P99_GOAL_MS = 250.0
+RATIO_GOAL = 0.5
+
+WALLET_LOCUSTFILE = """
+import secrets, uuid
+from locust import HttpUser, constant, task
+
+class WalletReader(HttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        email = f"bench-{uuid.uuid4().hex}@example.com"
+        credentials = {"email": email, "password": secrets.token_urlsafe(16)}
+        self.client.post("/api/v1/auth/register", json=credentials)
+        token = self.client.post("/api/v1/auth/login", json=credentials).json()["access_token"]
+        self.client.headers["Authorization"] = f"Bearer {token}"
+
+    @task
+    def wallet(self):
+        self.client.get("/api/v1/wallet")
+"""
+
+BARE_LOCUSTFILE = """
+from locust import HttpUser, constant, task
+
+class BareReader(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def bare(self):
+        self.client.get("/bare")
+"""
+
+BARE_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/bare")
+def bare() -> dict[str, int]:
+    return {"balance": 0}
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    requests: int
+    failures: int
+    median_ms: float
+    p95_ms: float
+    p99_ms: float
+    rps: float
+
+
+def _number(value: str) -> float:
+    return float(value) if value not in ("", "N/A") else float("nan")
+
+
+def read_stats(path: Path) -> list[Row]:
+    with path.open(newline="") as handle:
+        return [
+            Row(
+                name=f"{line['Type']} {line['Name']}".strip(),
+                requests=int(line["Request Count"]),
+                failures=int(line["Failure Count"]),
+                median_ms=_number(line["50%"]),
+                p95_ms=_number(line["95%"]),
+                p99_ms=_number(line["99%"]),
+                rps=_number(line["Requests/s"]),
+            )
+            for line in csv.DictReader(handle)
+        ]
+
+
+def locust(locustfile: Path, host: str, users: int, seconds: int, prefix: Path) -> list[Row]:
+    argv = [
+        str(Path(sys.executable).parent / "locust"),
+        "-f",
+        str(locustfile),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(max(1, users // 5)),
+        "-t",
+        f"{seconds}s",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    # exit 1 = some request failed: judged from the CSV
+    subprocess.run(argv, cwd=ROOT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return read_stats(Path(f"{prefix}_stats.csv"))
+
+
+def service_env(database_url: str) -> dict[str, str]:
+    knobs = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in knobs}
+    env.update(
+        APP_ENV="development",
+        DATABASE_URL=database_url,
+        REDIS_URL=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        REDIS_KEY_PREFIX=f"bench:{uuid.uuid4().hex[:12]}:",
+        AUTO_MIGRATE="false",
+        LOGIN_RATE_LIMIT="100000",
+        PURCHASE_RATE_LIMIT="100000",
+        ARGON2_TIME_COST="1",
+        ARGON2_MEMORY_COST_KIB="8192",
+    )
+    return env
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| endpoint | requests | failures | median ms | p95 ms | p99 ms | req/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row.name} | {row.requests} | {row.failures} | {row.median_ms:.0f} | {row.p95_ms:.0f} "
+        f"| {row.p99_ms:.0f} | {row.rps:.1f} |"
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def loadavg() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--ceiling-seconds", type=int, default=20)
+    args = parser.parse_args()
+    print(f"load average before: {loadavg()}")
+    database = create_database("bench_service")
+    try:
+        engine = make_engine(database)
+        migrate.upgrade(engine)
+        engine.dispose()
+        with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
+            folder = Path(tmp)
+            (folder / "bare_app.py").write_text(BARE_APP)
+            (folder / "wallet_locustfile.py").write_text(WALLET_LOCUSTFILE)
+            (folder / "bare_locustfile.py").write_text(BARE_LOCUSTFILE)
+            with running_service(
+                "app.main:app", "/health", service_env(database), inherit=False, cwd=ROOT
+            ) as url:
+                mixed = locust(
+                    ROOT / "tests/load/locustfile.py", url, args.users, args.seconds, folder / "mixed"
+                )
+                wallet = locust(
+                    folder / "wallet_locustfile.py", url, args.users, args.ceiling_seconds, folder / "wallet"
+                )
+            bare_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+            with running_service("bare_app:app", "/health", bare_env, inherit=False, cwd=folder) as url:
+                bare = locust(
+                    folder / "bare_locustfile.py", url, args.users, args.ceiling_seconds, folder / "bare"
+                )
+    finally:
+        drop_database(database)
+    print(f"load average after: {loadavg()}\n")
+    print(f"## Load profile: {args.users} users, {args.seconds} s\n\n{table(mixed)}\n")
+    aggregate = next(row for row in mixed if row.name == "Aggregated")
+    # Over the whole phase, not Locust's own req/s: requests still waiting when the phase ends
+    # (a stalled server) are not in Locust's count, and its clock stops at the last answer.
+    wallet_rps = (
+        next(row for row in wallet if row.name == "GET /api/v1/wallet").requests / args.ceiling_seconds
+    )
+    bare_rps = next(row for row in bare if row.name == "GET /bare").requests / args.ceiling_seconds
+    print(f"## Throughput, no think time: {args.users} users, {args.ceiling_seconds} s each\n")
+    print(f"{table([row for row in wallet + bare if row.name != 'Aggregated'])}\n")
+    ratio = wallet_rps / bare_rps if bare_rps else float("nan")
+    checks = [
+        (f"aggregated p95 {aggregate.p95_ms:.0f} ms <= {P95_GOAL_MS:.0f}", aggregate.p95_ms <= P95_GOAL_MS),
+        (f"aggregated p99 {aggregate.p99_ms:.0f} ms <= {P99_GOAL_MS:.0f}", aggregate.p99_ms <= P99_GOAL_MS),
+        (f"failures {aggregate.failures} == 0", aggregate.failures == 0),
+        (
+            f"GET wallet / bare = {wallet_rps:.0f} / {bare_rps:.0f} = {ratio:.2f} >= {RATIO_GOAL}",
+            ratio >= RATIO_GOAL,
+        ),
+    ]
+    for text, met in checks:
+        print(f"- {'met' if met else 'NOT met'}: {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
