@@ -5,6 +5,10 @@
 #   docker build --build-arg GIT_SHA="$(git rev-parse HEAD)" -t sms-verification .
 #   docker run --rm --env-file prod.env sms-verification alembic upgrade head   # deploy step
 #   docker run -p 8000:8000 --env-file prod.env sms-verification
+#
+# Sizing (app/README.md, "Sizing"): one uvicorn worker per core, WEB_CONCURRENCY=2 for the 2-core
+# reference host (uvicorn reads it as --workers); each worker pools WORKER_THREADS (40) + 5
+# connections, so PostgreSQL needs max_connections >= 90.
 
 FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS builder
 ENV PIP_NO_CACHE_DIR=1 \
@@ -21,7 +25,8 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     APP_ENV=production \
-    GIT_SHA=${GIT_SHA}
+    GIT_SHA=${GIT_SHA} \
+    WEB_CONCURRENCY=2
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /srv
