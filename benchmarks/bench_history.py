@@ -1,6 +1,6 @@
 """The history store at 10,000 records: is appending one still fast, and reading them all?
 
-    .venv/bin/python benchmarks/bench_history.py [--records N] [--appends N] [--tests N] [--findings N]
+    .venv/bin/python -m benchmarks.bench_history [--records N] [--appends N] [--tests N] [--findings N]
 
 Fills a fresh store (in a temporary folder) with `--records` records through `import_jsonl` (one
 transaction), then times:
@@ -21,13 +21,10 @@ import datetime as dt
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout, no install
 
 from cimaturity.history.record import CheckRecord, FindingRecord, HistoryRecord
 from cimaturity.history.store import HistoryStore, open_store, store_path

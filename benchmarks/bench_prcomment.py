@@ -1,6 +1,6 @@
 """`invoke pr-comment --dry-run` with a history of 10,000 records: goal under 2 s end to end.
 
-    .venv/bin/python benchmarks/bench_prcomment.py [--records N] [--repeat N]
+    .venv/bin/python -m benchmarks.bench_prcomment [--records N] [--repeat N]
 
 Builds, in a temporary folder, a project whose reports folder holds a store of `--records`
 records (shaped as in bench_history.py: 300 tests, 20 findings each, two thirds on main) and a
@@ -15,21 +15,17 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_history import record
+from cimaturity import runs
+from cimaturity.history.store import open_store
+from cimaturity.model import CheckResult, Stage, Status
+from cimaturity.runfile import GitInfo, RunRecord, write_run
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from bench_history import record  # noqa: E402
-
-from cimaturity import runs  # noqa: E402
-from cimaturity.history.store import open_store  # noqa: E402
-from cimaturity.model import CheckResult, Stage, Status  # noqa: E402
-from cimaturity.runfile import GitInfo, RunRecord, write_run  # noqa: E402
 
 
 def main() -> None:

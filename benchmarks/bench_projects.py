@@ -6,7 +6,7 @@ measures, on a copy (the original is never touched):
   - `invoke ci --project COPY --profile quick`, cold and warm.
 The goal (issue 7): a warm re-use of the environment in under 3 s.
 
-Usage: .venv/bin/python benchmarks/bench_projects.py --panel DIR [--only flask,installer]
+Usage: .venv/bin/python -m benchmarks.bench_projects --panel DIR [--only flask,installer]
        (or CIMATURITY_PANEL=DIR, as for the opt-in realworld test)
 
 uv's own download cache (~/.cache/uv) stays warm across runs: "cold" means our environment cache

@@ -1,4 +1,4 @@
-"""Benchmark the report over a large synthetic run: `python benchmarks/bench_report.py [--keep DIR]`.
+"""Benchmark the report over a large synthetic run: `python -m benchmarks.bench_report [--keep DIR]`.
 
 Generates, in a temporary folder: 100,000 test cases in 500 JUnit files, 50,000 SARIF results in
 5 SARIF files (ruff-, bandit-, hadolint-, zizmor- and detect-secrets-shaped), coverage JSON for
@@ -35,10 +35,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from cimaturity.report.loaders import load_evidence
 
-from cimaturity.report.loaders import load_evidence  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 JUNIT_FILES, CASES_PER_FILE = 500, 200
 SARIF_TOOLS = ("ruff", "bandit", "hadolint", "zizmor", "detect-secrets")

@@ -6,7 +6,7 @@ Measures, for the same project:
   - the wall time of the sequential run (`--jobs 1`),
 and prints the ratio parallel / sequential (the issue's goal on a 2-core machine: <= 0.65).
 
-Usage: .venv/bin/python benchmarks/bench_runner.py [--project PATH] [--repeat N] [--jobs N] [--warmup]
+Usage: .venv/bin/python -m benchmarks.bench_runner [--project PATH] [--repeat N] [--jobs N] [--warmup]
 
 A run whose gates fail still counts (invoke exits 1): the benchmark times the runner, not the
 project. Other work on the machine inflates both runs; the script prints the load average.

@@ -1,4 +1,4 @@
-"""Benchmark the reference service under load: `python benchmarks/bench_service.py [--users N]
+"""Benchmark the reference service under load: `.venv/bin/python -m benchmarks.bench_service [--users N]
 [--seconds N] [--ceiling-seconds N]`.
 
 The service (`uvicorn app.main:app`, one worker) runs on a throwaway PostgreSQL database and on
@@ -28,14 +28,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from app import migrate
+from app.db import make_engine
+from app.settings import Settings
+from cimaturity.tools.with_server import running_service
+from tests.integration.conftest import create_database, drop_database
 
-from app import migrate  # noqa: E402
-from app.db import make_engine  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from cimaturity.tools.with_server import running_service  # noqa: E402
-from tests.integration.conftest import create_database, drop_database  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 P95_GOAL_MS = 100.0
 P99_GOAL_MS = 250.0

@@ -1,4 +1,4 @@
-"""Benchmark the weekly report: `python benchmarks/bench_weekly.py [--records N] [--repeat N]`.
+"""Benchmark the weekly report: `.venv/bin/python -m benchmarks.bench_weekly [--records N] [--repeat N]`.
 
 Fills a history store in a temporary project with `--records` records (default 10,000: every
 rubric criterion's status, 12 checks, `--tests` test outcomes (200), 0-12 findings each; one every 30 minutes,
@@ -26,17 +26,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from cimaturity.history.record import CheckRecord, FindingRecord, HistoryRecord
+from cimaturity.history.store import open_store
+from cimaturity.report.rubric import PLAN, load_rubric
+from cimaturity.tasks.weekly import read_history
+from cimaturity.weekly.dora import NO_GITHUB
+from cimaturity.weekly.output import write_weekly
+from cimaturity.weekly.progress import load_plan_tasks
+from cimaturity.weekly.report import build_report
 
-from cimaturity.history.record import CheckRecord, FindingRecord, HistoryRecord  # noqa: E402
-from cimaturity.history.store import open_store  # noqa: E402
-from cimaturity.report.rubric import PLAN, load_rubric  # noqa: E402
-from cimaturity.tasks.weekly import read_history  # noqa: E402
-from cimaturity.weekly.dora import NO_GITHUB  # noqa: E402
-from cimaturity.weekly.output import write_weekly  # noqa: E402
-from cimaturity.weekly.progress import load_plan_tasks  # noqa: E402
-from cimaturity.weekly.report import build_report  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 CHECKS = (

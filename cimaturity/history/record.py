@@ -202,5 +202,7 @@ def _optional_str(value: object) -> str | None:
 def _optional_float(value: object) -> float | None:
     if value is None:
         return None
-    number = float(value)  # type: ignore[arg-type]  # a bad value raises, and the store names the record
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"{value!r} is not a number")  # the store names the record
+    number = float(value)
     return number if math.isfinite(number) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,8 +27,8 @@ from tests.unit.deploy.conftest import Clock
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _check(srv: DeployServer, clock: Clock, **policy: object) -> HealthChecker:
-    return HealthChecker(srv.url, HealthPolicy(**policy), sleep=clock.sleep)  # type: ignore[arg-type]
+def _check(srv: DeployServer, clock: Clock, **policy: Any) -> HealthChecker:
+    return HealthChecker(srv.url, HealthPolicy(**policy), sleep=clock.sleep)
 
 
 def test_a_healthy_service_passes_after_two_rounds_in_a_row(clock: Clock) -> None:

@@ -37,6 +37,10 @@ def store(tmp_path: Path) -> Iterator[HistoryStore]:
         yield opened
 
 
+def run_id(record: HistoryRecord | None) -> str | None:
+    return None if record is None else record.run_id
+
+
 def ids(records: list[HistoryRecord]) -> list[str]:
     return [record.run_id for record in records]
 
@@ -92,13 +96,13 @@ def test_latest_and_base_for(store: HistoryStore) -> None:
     store.append(make_record("main-2", 2, branch="main", git_sha="b" * 40))
     store.append(make_record("main-2-again", 3, branch="main", git_sha="b" * 40))  # re-run, same commit
     store.append(make_record("pr-1", 4, branch="feature", git_sha="c" * 40, base_sha="a" * 40))
-    assert store.latest().run_id == "pr-1"  # type: ignore[union-attr]
-    assert store.latest(branch="main").run_id == "main-2-again"  # type: ignore[union-attr]
-    assert store.latest(sha="a" * 40).run_id == "main-1"  # type: ignore[union-attr]
+    assert run_id(store.latest()) == "pr-1"
+    assert run_id(store.latest(branch="main")) == "main-2-again"
+    assert run_id(store.latest(sha="a" * 40)) == "main-1"
     assert store.latest(branch="feature", sha="a" * 40) is None
-    assert store.base_for(base_sha="a" * 40, base_branch="main").run_id == "main-1"  # type: ignore[union-attr]
+    assert run_id(store.base_for(base_sha="a" * 40, base_branch="main")) == "main-1"
     # base commit never recorded: the newest record of the base branch stands in
-    assert store.base_for(base_sha="f" * 40, base_branch="main").run_id == "main-2-again"  # type: ignore[union-attr]
+    assert run_id(store.base_for(base_sha="f" * 40, base_branch="main")) == "main-2-again"
     assert store.base_for(base_sha="f" * 40) is None
     assert store.base_for(base_branch="release") is None
     assert store.base_for() is None
@@ -120,7 +124,7 @@ def test_appending_a_run_again_replaces_it(store: HistoryStore) -> None:
     assert ids(store.records()) == ["r1", "r2"]
     first = store.records()[0]
     assert (first.score, first.branch) == (6.5, "fixed")
-    assert store.latest(branch="main").run_id == "r2"  # type: ignore[union-attr]  # key columns updated too
+    assert run_id(store.latest(branch="main")) == "r2"  # key columns updated too
 
 
 # --- writers in other processes ------------------------------------------------------------------
@@ -358,7 +362,7 @@ def test_a_record_of_an_unknown_schema_names_the_file_and_the_run(store: History
     assert str(caught.value) == (
         f"{store.path}: run odd: unreadable record: history record schema 5, this cimaturity reads 1..1"
     )
-    assert store.latest(sha=make_record("fine", 1).git_sha).run_id == "fine"  # type: ignore[union-attr]
+    assert run_id(store.latest(sha=make_record("fine", 1).git_sha)) == "fine"
 
 
 def test_a_lock_held_past_the_timeout_is_one_line_and_readers_still_read(tmp_path: Path) -> None:
