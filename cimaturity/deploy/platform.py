@@ -143,7 +143,8 @@ class Waited:
         if self.timed_out:
             last = self.status.detail if self.status else "no status read"
             return f"not live within {self.elapsed_s:.0f} s ({self.polls} poll(s), last: {last})"
-        assert self.status is not None  # noqa: S101  # not live and not timed out: it failed
+        if self.status is None:  # not live and not timed out means a failed status was read
+            return f"failed after {self.elapsed_s:.0f} s"
         return f"deploy {self.status.deploy_id} {self.status.detail}"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from cimaturity.report.evidence import Evidence
 from cimaturity.report.project import ProjectFacts
@@ -22,6 +23,9 @@ class RuleStatus(StrEnum):
     UNMET = "unmet"
     NO_EVIDENCE = "no evidence"
     NOT_APPLICABLE = "not applicable"
+
+
+_P = TypeVar("_P")
 
 
 @dataclass(frozen=True)
@@ -87,23 +91,23 @@ class Params:
     values: Mapping[str, ParamValue]
 
     def text(self, key: str) -> str:
-        value = self.values[key]
-        assert isinstance(value, str)  # noqa: S101  # validated at load; a failure is a bug here
-        return value
+        return self._typed(key, str)
 
     def number(self, key: str) -> float:
-        value = self.values[key]
-        assert isinstance(value, float)  # noqa: S101
-        return value
+        return self._typed(key, float)
 
     def flag(self, key: str) -> bool:
-        value = self.values[key]
-        assert isinstance(value, bool)  # noqa: S101
-        return value
+        return self._typed(key, bool)
 
     def strs(self, key: str) -> tuple[str, ...]:
+        value: tuple[str, ...] = self._typed(key, tuple)
+        return value
+
+    def _typed(self, key: str, kind: type[_P]) -> _P:
+        """Parameters are validated when the rubric loads: a wrong type here is a bug in a rule."""
         value = self.values[key]
-        assert isinstance(value, tuple)  # noqa: S101
+        if not isinstance(value, kind):
+            raise TypeError(f"rule parameter {key!r} is {type(value).__name__}, not {kind.__name__}")
         return value
 
 
