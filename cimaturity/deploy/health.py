@@ -45,9 +45,11 @@ class HealthPolicy:
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.required_passes < 1 or self.required_passes > self.attempts:
-            raise ValueError("need 1 <= required_passes <= attempts")
+            raise ValueError(
+                f"--passes ({self.required_passes}) must be from 1 to --attempts ({self.attempts})"
+            )
         if self.backoff_s < 0 or self.max_response_s <= 0 or self.timeout_s <= 0:
-            raise ValueError("waits and limits must be positive")
+            raise ValueError("--backoff must be 0 or more, --max-response and the timeout more than 0")
 
 
 @dataclass(frozen=True)
