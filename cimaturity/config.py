@@ -55,6 +55,23 @@ class DepsPolicy:
 
 
 @dataclass(frozen=True)
+class LoadProfile:
+    """The `performance` check's load and its gate: Locust users, users started per second, run
+    time, and the p95/p99 limits."""
+
+    users: int
+    spawn_rate: float
+    seconds: int
+    p95_ms: float = 500.0
+    p99_ms: float = 1000.0
+
+
+# "ci": what a shared 2-core runner generates faithfully (100 users there measure the runner's CPU
+# starvation, not the service); "plan": the plan's Task 3.1, 100 users for 2 minutes.
+LOAD_PROFILES = {"ci": LoadProfile(20, 10.0, 20), "plan": LoadProfile(100, 10.0, 120)}
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """How to start the project's web service for contract and load tests (uvicorn APP)."""
 
@@ -82,6 +99,7 @@ class ProjectConfig:
     suite_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     coverage: CoveragePolicy = CoveragePolicy()
     deps: DepsPolicy = DepsPolicy()
+    performance: LoadProfile = LOAD_PROFILES["ci"]
     service: ServiceSpec | None = None  # None: no web service declared (service checks N/A)
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = DEFAULT_REDIS_URL
@@ -140,6 +158,7 @@ def load_config(root: Path, environ: Mapping[str, str] | None = None) -> Project
         suite_paths=reader.str_list_table("suite_paths"),
         coverage=_coverage(reader.sub("coverage")),
         deps=_deps(reader.sub("deps"), env),
+        performance=_performance(reader.sub("performance"), env),
         service=_service(reader.sub("service")),
         database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
@@ -179,6 +198,26 @@ def _deps(reader: _TableReader, env: Mapping[str, str]) -> DepsPolicy:
     osv_url = env.get("CIMATURITY_OSV_URL") or configured
     reader.reject_unknown()
     return DepsPolicy(service=service, osv_url=osv_url)
+
+
+def _performance(reader: _TableReader, env: Mapping[str, str]) -> LoadProfile:
+    """A named profile (`profile`, or CIMATURITY_LOAD_PROFILE), then any number set beside it."""
+    name = env.get("CIMATURITY_LOAD_PROFILE") or reader.string("profile", "ci")
+    reader.seen.add("profile")
+    if name not in LOAD_PROFILES:
+        raise ConfigError(
+            f"{reader.file}: {reader.where}.profile: must be one of {', '.join(LOAD_PROFILES)}, got {name!r}"
+        )
+    preset = LOAD_PROFILES[name]
+    profile = LoadProfile(
+        users=int(reader.positive("users", preset.users)),
+        spawn_rate=reader.positive("spawn_rate", preset.spawn_rate),
+        seconds=int(reader.positive("seconds", preset.seconds)),
+        p95_ms=reader.positive("p95_ms", preset.p95_ms),
+        p99_ms=reader.positive("p99_ms", preset.p99_ms),
+    )
+    reader.reject_unknown()
+    return profile
 
 
 def _service(reader: _TableReader) -> ServiceSpec | None:
@@ -266,6 +305,14 @@ class _TableReader:
             return default
         if not 0 <= value <= 100:
             raise ConfigError(f"{self.file}: {self.where}.{key}: must be between 0 and 100, got {value}")
+        return float(value)
+
+    def positive(self, key: str, default: float) -> float:
+        value: float | None = self._get(key, (int, float), "a positive number")
+        if value is None:
+            return float(default)
+        if not 0 < value < 10**9:
+            raise ConfigError(f"{self.file}: {self.where}.{key}: must be a positive number, got {value}")
         return float(value)
 
     def date(self, key: str) -> dt.date:

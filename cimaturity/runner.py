@@ -45,6 +45,7 @@ from cimaturity.targetenv import resolve as resolve_environment
 class Profile(StrEnum):
     QUICK = "quick"  # no running service needed: fast and security stages
     FULL = "full"  # every stage
+    PLAN = "plan"  # every stage, the load test at the plan's load (100 users, 2 minutes)
 
     @property
     def stages(self) -> frozenset[Stage]:

@@ -7,6 +7,7 @@ completed, and `reports/run.json`, `reports/artifacts` follow (`cimaturity.runs`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,7 +17,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from cimaturity.config import ConfigError, load_config, validate_check_names
+from cimaturity.config import LOAD_PROFILES, ConfigError, load_config, validate_check_names
 from cimaturity.progress import ConsoleProgress
 from cimaturity.registry import CHECKS, is_known
 from cimaturity.runfile import RunRecord
@@ -57,6 +58,12 @@ def run_pipeline(
         raise Exit(f"--profile must be one of: {', '.join(p.value for p in Profile)}", code=2) from None
     try:
         config = load_config(Path(project))
+        if chosen_profile is Profile.PLAN:  # the plan's load; the project's own limits stay
+            plan = LOAD_PROFILES["plan"]
+            load = dataclasses.replace(
+                config.performance, users=plan.users, spawn_rate=plan.spawn_rate, seconds=plan.seconds
+            )
+            config = dataclasses.replace(config, performance=load)
         validate_check_names(config, is_known)
         selection = select(CHECKS, config, profile=chosen_profile, only=only, skip=skip)
     except (ConfigError, SelectionError) as exc:
@@ -113,7 +120,8 @@ def finish(record: RunRecord, reports_dir: Path) -> None:
     help={
         "only": "comma-separated checks to run (default: all in the profile)",
         "skip": "comma-separated checks to leave out",
-        "profile": "quick (fast + security stages, no running service) or full (every stage)",
+        "profile": "quick (fast + security stages, no running service), full (every stage), or plan "
+        "(every stage, the load test at the plan's 100 users for 2 minutes)",
         "project": "the repository to check (default: this one)",
         "jobs": "checks to run at once (default: number of cores)",
         "reports": "the reports folder: runs/<run id>/ with run.json and artifacts/, and latest "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cimaturity.checks.performance import LOCUSTFILE, PERFORMANCE, STATS, judge, performance_check
+from cimaturity.config import LoadProfile
 from cimaturity.formats.locust import FailedEndpoint, StatsRow, read_locust_stats
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
@@ -16,7 +17,7 @@ from tests.unit.checks._fast_fixtures import make_context
 # These start a real web service and a real Locust run.
 pytestmark = pytest.mark.integration
 
-QUICK = performance_check(users=3, spawn_rate=10, seconds=3)
+QUICK = performance_check(LoadProfile(users=3, spawn_rate=10, seconds=3))
 
 PYPROJECT = """\
 [tool.cimaturity]
