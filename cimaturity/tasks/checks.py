@@ -13,9 +13,11 @@ from cimaturity.tasks.ci import finish, reports_folder, run_pipeline
 
 
 def _task_for(check: Check) -> Task[Callable[..., None]]:
-    def body(c: Context, project: str = ".", reports: str = "", python: str = "") -> None:
+    def body(
+        c: Context, project: str = ".", reports: str = "", python: str = "", profile: str = "full"
+    ) -> None:
         with run_pipeline(
-            project=project, reports=reports, only=(check.name,), jobs=1, python=python
+            project=project, reports=reports, only=(check.name,), jobs=1, python=python, profile=profile
         ) as record:
             finish(record, reports_folder(project, reports))
 
@@ -28,6 +30,7 @@ def _task_for(check: Check) -> Task[Callable[..., None]]:
             "project": "the repository to check (default: this one)",
             "reports": "reports folder",
             "python": "the project's interpreter (default: its virtualenv, else provisioned by uv)",
+            "profile": "full, or plan: the load test at the plan's 100 users for 2 minutes",
         },
     )
 
