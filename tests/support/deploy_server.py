@@ -31,10 +31,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.local_http import serving
 
 Mode = Literal["ok", "500", "wrong_body", "db_down", "in_process_cache", "slow"]
 SERVICE = "srv-test0001"
@@ -69,24 +71,16 @@ class DeployServer:
         self._ids = itertools.count(1)
         self._deploys: dict[str, int] = {}  # deploy id -> status reads so far
         self._rounds = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def __enter__(self) -> DeployServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        self._serving = contextlib.ExitStack()
+        self.url = self._serving.enter_context(serving(_handler(self)))
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._serving.close()
 
     # -- for tests --
 

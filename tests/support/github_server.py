@@ -25,6 +25,7 @@ the comment but answered 502). Every request is recorded in `requests`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -33,10 +34,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from tests.support.local_http import serving
 
 Fault = Literal["500", "502", "422", "forbidden", "secondary", "primary", "drop"]
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the server's first timestamp
@@ -92,27 +95,19 @@ class GitHubServer:
         self.faults: list[_Failure] = []
         self.lock = threading.Lock()
         self._ids = itertools.count(1001)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.url = ""
 
     # -- lifecycle --
 
     def __enter__(self) -> GitHubServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
+        self._serving = contextlib.ExitStack()
+        self.url = self._serving.enter_context(serving(_handler(self)))
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._serving.close()
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment GitHub Actions would give a job of this repository."""

@@ -9,12 +9,13 @@ not use it. `status` set to e.g. 500 makes every query fail, to test the fail-cl
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.local_http import serving
 
 # The advisory pip-audit reported for requests 2.19.0 against the real OSV (FIELD_NOTES).
 REQUESTS_CVE: dict[str, Any] = {
@@ -81,13 +82,6 @@ def osv_server(
 ) -> Iterator[OsvServer]:
     """Serve on 127.0.0.1, a free port, in a thread, for the duration of the `with` block."""
     state = OsvServer(url="", advisories=advisories, status=status)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1/query"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.url = f"{url}/v1/query"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
