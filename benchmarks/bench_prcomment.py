@@ -20,10 +20,8 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_history import record
-from cimaturity import runs
 from cimaturity.history.store import open_store
-from cimaturity.model import CheckResult, Stage, Status
-from cimaturity.runfile import GitInfo, RunRecord, write_run
+from tests.support.latest_run import make_latest_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,16 +41,7 @@ def main() -> None:
         with open_store(reports) as store:
             store.import_jsonl(source)
             newest = store.records(limit=1)[0]
-        runs.prepare(reports)
-        run_folder = runs.run_folder(reports, newest.run_id)
-        run_folder.mkdir(parents=True)
-        result = CheckResult("lint", Stage.FAST, Status.PASSED, "ok", newest.recorded_at, 1.0)
-        git = GitInfo(newest.git_sha, newest.branch, False)
-        write_run(
-            run_folder / "run.json",
-            RunRecord(newest.run_id, str(project), "full", 1, git, "a", "b", 1.0, "0", (result,)),
-        )
-        runs.switch_latest(reports, run_folder)
+        make_latest_run(project, newest)
         argv = [str(ROOT / ".venv" / "bin" / "invoke"), "pr-comment", "--project", str(project), "--dry-run"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
         walls = []

@@ -32,11 +32,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.local_http import serving
+from tests.support.local_http import ServedLocally
 
 Mode = Literal["ok", "500", "wrong_body", "db_down", "in_process_cache", "slow"]
 SERVICE = "srv-test0001"
@@ -53,7 +52,7 @@ class Recorded:
 
 
 @dataclass
-class DeployServer:
+class DeployServer(ServedLocally):
     deploy_statuses: list[str] = field(
         default_factory=lambda: ["build_in_progress", "update_in_progress", "live"]
     )
@@ -72,15 +71,8 @@ class DeployServer:
         self._deploys: dict[str, int] = {}  # deploy id -> status reads so far
         self._rounds = 0
 
-    def __enter__(self) -> DeployServer:
-        self._serving = contextlib.ExitStack()
-        self.url = self._serving.enter_context(serving(_handler(self)))
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._serving.close()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     # -- for tests --
 

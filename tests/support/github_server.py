@@ -25,7 +25,6 @@ the comment but answered 502). Every request is recorded in `requests`.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import math
@@ -35,11 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from tests.support.local_http import serving
+from tests.support.local_http import ServedLocally
 
 Fault = Literal["500", "502", "422", "forbidden", "secondary", "primary", "drop"]
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the server's first timestamp
@@ -70,7 +68,7 @@ class _Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class GitHubServer:
+class GitHubServer(ServedLocally):
     """Serve for the duration of a `with` block; `url` is what GITHUB_API_URL would be."""
 
     def __init__(
@@ -99,15 +97,8 @@ class GitHubServer:
 
     # -- lifecycle --
 
-    def __enter__(self) -> GitHubServer:
-        self._serving = contextlib.ExitStack()
-        self.url = self._serving.enter_context(serving(_handler(self)))
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._serving.close()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment GitHub Actions would give a job of this repository."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Self
 
 
 @contextmanager
@@ -22,3 +24,25 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class ServedLocally:
+    """A fake API that serves itself while a `with` block runs: `url` is its base URL then.
+
+    Subclasses say which request handler serves them (`handler_class`)."""
+
+    url: str
+    _serving: ExitStack
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._serving = ExitStack()
+        self.url = self._serving.enter_context(serving(self.handler_class()))
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._serving.close()

@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from invoke.program import Program
 
-from cimaturity import runs
 from cimaturity.history.record import HistoryRecord
 from cimaturity.history.store import open_store
-from cimaturity.model import CheckResult, Stage, Status
 from cimaturity.prcomment.render import MARKER
-from cimaturity.runfile import GitInfo, RunRecord, write_run
 from cimaturity.tasks import ns
 from tests.support.github_server import GitHubServer
+from tests.support.latest_run import make_latest_run
 from tests.unit.prcomment.histories import BASE, IMPROVING, REGRESSING
 
 
@@ -33,17 +31,8 @@ def invoke(*argv: str) -> int:
 def project_with(tmp_path: Path, current: HistoryRecord) -> Path:
     """A project whose latest run is `current`, recorded after the base's record."""
     project = tmp_path / "svc"
+    make_latest_run(project, current)
     reports = project / "reports"
-    runs.prepare(reports)
-    folder = runs.run_folder(reports, current.run_id)
-    folder.mkdir(parents=True)
-    result = CheckResult("lint", Stage.FAST, Status.PASSED, "ok", current.recorded_at, 1.0)
-    git = GitInfo(current.git_sha, current.branch, False)
-    write_run(
-        folder / "run.json",
-        RunRecord(current.run_id, str(project), "full", 1, git, "a", "b", 1.0, "0", (result,)),
-    )
-    runs.switch_latest(reports, folder)
     with open_store(reports) as store:
         store.append(BASE)
         store.append(current)
