@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from cimaturity.checks.audit import AUDIT
 from cimaturity.checks.container import CONTAINER
 from cimaturity.checks.contract import CONTRACT
 from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
+from cimaturity.checks.docs import DOCS
 from cimaturity.checks.lint import LINT
 from cimaturity.checks.migration import MIGRATION
 from cimaturity.checks.performance import PERFORMANCE
@@ -22,6 +24,8 @@ CHECKS: tuple[Check, ...] = (
     TYPECHECK,
     TEST,
     DOCKERFILE,
+    DOCS,
+    AUDIT,
     SAST,
     DEPS,
     SECRETS,

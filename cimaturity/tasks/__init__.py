@@ -6,6 +6,7 @@ from invoke.collection import Collection
 
 from cimaturity.tasks import ci as ci_tasks
 from cimaturity.tasks import deploy as deploy_tasks
+from cimaturity.tasks import docs as docs_tasks
 from cimaturity.tasks import history as history_tasks
 from cimaturity.tasks import history_sync as history_sync_tasks
 from cimaturity.tasks import pr_comment as pr_comment_tasks
@@ -25,5 +26,7 @@ ns.add_task(service_tasks.openapi)
 ns.add_task(service_tasks.serve)
 ns.add_task(deploy_tasks.health)
 ns.add_task(deploy_tasks.deploy)
+ns.add_task(docs_tasks.docs)  # `invoke docs --check` is the docs check's own task
 for _task in check_tasks():
-    ns.add_task(_task)
+    if _task.name not in ns.tasks:
+        ns.add_task(_task)

@@ -165,3 +165,31 @@ def locust_stats(requests: int = 200, failures: int = 0, p95: int = 40, p99: int
 LOCUST_FAILURES_HEADER = "Method,Name,Error,Occurrences\n"
 LOCUST_FAILURES = LOCUST_FAILURES_HEADER + "GET,/health,HTTPError('500 Server Error'),3\n"
 LOCUST_HTML = "<html><body>Locust report</body></html>\n"
+
+
+# --- workflow documentation (the docs check's own report) ---------------------------------------
+
+
+def docs_report(
+    workflows: Sequence[str] = (".github/workflows/ci.yml",),
+    *,
+    doc: str | None = ".github/WORKFLOW_DOCUMENTATION.md",
+    undocumented_jobs: Sequence[str] = (),
+    phantom_secrets: Sequence[str] = (),
+) -> str:
+    """`docs.json` as `cimaturity.tools.workflow_docs` writes it (its own writer)."""
+    from cimaturity.workflowdocs.report import DocsReport, docs_json
+
+    report = DocsReport(
+        doc=doc,
+        workflows=tuple(workflows),
+        jobs=1,
+        secrets=0,
+        phantom_jobs=(),
+        undocumented_jobs=tuple(undocumented_jobs),
+        phantom_secrets=tuple(phantom_secrets),
+        undocumented_secrets=(),
+        stale=False,
+        problems=(),
+    )
+    return docs_json(report)

@@ -212,6 +212,17 @@ MATRIX: tuple[Case, ...] = (
     Case("sbom", G, writes("sbom.cdx.json", a.pip_audit(a.audited())), E, r"sbom\.cdx\.json: not a CycloneDX", variant="foreign"),
     Case("sbom", X, writes("sbom.cdx.json", a.cyclonedx(("requests", "2.31.0")), exit=1), E, r"^cyclonedx-py failed: exit 1 \(expected 0\)", variant="exit1_clean"),
     Case("sbom", X, writes("licenses.json", a.pip_licenses(("requests", "2.31.0", "GPL-3.0-only"))), F, r"^1 runtime dependenc\(ies\) under a denied license, first: requests", variant="exit0_denied", tool="pip-licenses"),
+    # docs: cimaturity's workflow_docs helper (reads the workflows and the documentation), docs.json; ok 0, 1
+    Case("docs", T, None, None, na="cimaturity's own helper, run by this interpreter: no tool to be missing"),
+    Case("docs", C, crash(2, "workflow_docs: error: the following arguments are required: --out"), E, r"^workflow_docs failed: exit 2 \(expected 0 or 1\): workflow_docs: error"),
+    Case("docs", C, KILL, E, r"^workflow_docs failed: exit -9 ", variant="signal"),
+    Case("docs", TO, HANG, E, r"^workflow_docs timed out after 1s$"),
+    Case("docs", SS, writes("docs.json", a.docs_report(())), E, r"^docs\.json examined workflow file\(s\) none, but the repository has \.github/workflows/ci\.yml"),
+    Case("docs", G, writes("docs.json", a.TRUNCATED_JSON), E, r"docs\.json: not valid JSON"),
+    Case("docs", G, writes("docs.json", a.sarif("ruff")), E, r"docs\.json: not a workflow-docs report", variant="foreign"),
+    Case("docs", X, writes("docs.json", a.docs_report(), exit=1), E, r"^workflow_docs exited 1 but docs\.json records no mismatch$", variant="exit1_clean"),
+    Case("docs", X, writes("docs.json", a.docs_report(undocumented_jobs=["checks"])), E, r"^workflow_docs exited 0 but docs\.json records: .*leaves out job\(s\): checks$", variant="exit0_mismatch"),
+    Case("docs", X, writes("docs.json", a.docs_report(phantom_secrets=["DEPLOY_KEY"]), exit=1), F, r"names secret\(s\) no workflow references: DEPLOY_KEY$", variant="exit1_mismatch"),
     # container: docker build, then trivy image --format sarif --exit-code 0 (ok 0)
     Case("container", T, None, S, r"(?i)^[^;]*\btrivy\b.*; the container-scan job runs it in GitHub Actions$"),
     Case("container", T, None, S, r"(?i)^[^;]*\bdocker\b.*; the container-scan job runs it in GitHub Actions$", variant="docker", tool="docker"),

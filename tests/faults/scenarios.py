@@ -72,6 +72,14 @@ PROJECT: Mapping[str, str] = {
     "docs/api_v2_spec.yaml": "openapi: 3.0.3\ninfo: {title: faulty, version: '1'}\npaths: {}\n",
 }
 
+# The docs check's project: the fixture's one job documented, as `invoke docs` would name it.
+DOCUMENTED: Mapping[str, str] = {
+    **PROJECT,
+    ".github/WORKFLOW_DOCUMENTATION.md": (
+        "# Workflows\n\n| job | runs |\n|---|---|\n| `checks` | `invoke ci` |\n"
+    ),
+}
+
 PYTHON_VERSION = "Python 3.11.9"
 SERVE = Fake(program="serve")
 INTERPRETER = Tool(PYTHON_VERSION)
@@ -179,6 +187,19 @@ SCENARIOS: Mapping[str, Scenario] = {
             "python": INTERPRETER,
         },
         "cyclonedx-py",
+    ),
+    "docs": Scenario(
+        {
+            "workflow_docs": Tool(
+                "helper",
+                Fake(
+                    writes={"docs.json": a.docs_report()},
+                    output="workflow_docs: .github/WORKFLOW_DOCUMENTATION.md documents all 1 job(s)",
+                ),
+            )
+        },
+        "helper workflow_docs",
+        files=DOCUMENTED,
     ),
     "container": Scenario(
         {

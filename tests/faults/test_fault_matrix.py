@@ -35,7 +35,9 @@ from tests.faults.scenarios import SCENARIOS
 
 # Checks no rubric criterion reads (their findings are shown, not scored): the report half of
 # their cases has nothing to refuse. Listed so that a rubric change is a visible change here.
-UNSCORED = frozenset({"dockerfile", "sbom"})
+# docs: the `documentation` criterion reads the documentation itself (docs_match_jobs), which
+# any repository can be scored on without having run the check.
+UNSCORED = frozenset({"dockerfile", "sbom", "docs"})
 # Criteria the clean control meets outright (the others also need project or workflow facts the
 # fixture does not have): for these checks "no criterion met" in a fault case is a real claim.
 CRITERION_MET_IN_CONTROL = {
