@@ -30,6 +30,7 @@ class Container:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]  # autocommit, same pool: single-statement reads
     cache: Cache
     limiter: RateLimiter
     sms: SmsProvider
@@ -79,6 +80,7 @@ def build_container(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
+        read_sessions=make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
         cache=cache,
         limiter=limiter,
         sms=sms or make_sms_provider(settings),

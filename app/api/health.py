@@ -50,7 +50,7 @@ def _deps(found: list[Probe]) -> dict[str, DependencyOut]:
 
 
 @root_router.get("/health", response_model=Liveness)
-def liveness() -> Liveness:
+async def liveness() -> Liveness:  # async: answered on the event loop, no thread call
     """The process is up; says nothing about its dependencies."""
     return Liveness(status=Status.UP)
 

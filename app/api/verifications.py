@@ -6,9 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from sqlalchemy.orm import Session
 
 from app.api.schemas import PurchaseRequestIn, VerificationList, VerificationOut
-from app.deps import ContainerDep, SessionDep, UserDep, limit_purchase
+from app.deps import ContainerDep, UnitOfWorkDep, UserIdDep, limit_purchase, require_user
 from app.domain import IdempotencyConflict, InsufficientFunds, PurchaseRequest
 from app.errors import (
     IdempotencyKeyReused,
@@ -62,57 +63,72 @@ def to_out(row: Verification) -> VerificationOut:
         **problem_docs(401, 402, 404, 409, 413, 422, 429, 502, 503, 504),
     },
 )
-def purchase(
+async def purchase(
     body: PurchaseRequestIn,
     response: Response,
-    user: UserDep,
+    user_id: UserIdDep,
     container: ContainerDep,
-    session: SessionDep,
+    db: UnitOfWorkDep,
     idempotency_key: IdempotencyKey = None,
 ) -> VerificationOut:
-    limit_purchase(container, user.id)
-    try:
-        result = verifications.purchase(
-            session,
-            container.sms,
-            user.id,
-            PurchaseRequest(service=body.service, country=body.country),
-            idempotency_key,
-            container.settings.verification_ttl_seconds,
-            container.clock(),
-        )
-    except InsufficientFunds as error:
-        raise PaymentRequired(f"this number costs {error.amount}; the balance is {error.balance}") from None
-    except IdempotencyConflict as error:
-        raise IdempotencyKeyReused(str(error)) from None
-    except NoNumbersAvailable as error:
-        raise ServiceUnavailable(f"{error}; you were not charged") from None
-    except ProviderUnavailable:
-        raise ProviderTimeout("SMS provider unavailable; you were not charged") from None
-    except ProviderError:
-        raise ProviderFailed("SMS provider error; you were not charged") from None
-    if not result.created:
+    def work(session: Session) -> tuple[bool, VerificationOut]:
+        require_user(session, user_id)
+        limit_purchase(container, user_id)
+        try:
+            result = verifications.purchase(
+                session,
+                container.sms,
+                user_id,
+                PurchaseRequest(service=body.service, country=body.country),
+                idempotency_key,
+                container.settings.verification_ttl_seconds,
+                container.clock(),
+            )
+        except InsufficientFunds as error:
+            raise PaymentRequired(
+                f"this number costs {error.amount}; the balance is {error.balance}"
+            ) from None
+        except IdempotencyConflict as error:
+            raise IdempotencyKeyReused(str(error)) from None
+        except NoNumbersAvailable as error:
+            raise ServiceUnavailable(f"{error}; you were not charged") from None
+        except ProviderUnavailable:
+            raise ProviderTimeout("SMS provider unavailable; you were not charged") from None
+        except ProviderError:
+            raise ProviderFailed("SMS provider error; you were not charged") from None
+        return result.created, to_out(result.verification)
+
+    created, out = await db.run(work)
+    if not created:
         response.status_code = status.HTTP_200_OK
-    return to_out(result.verification)
+    return out
 
 
 @router.get("", response_model=VerificationList, responses=problem_docs(401, 422))
-def list_verifications(
-    user: UserDep,
+async def list_verifications(
+    user_id: UserIdDep,
     container: ContainerDep,
-    session: SessionDep,
+    db: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> VerificationList:
-    rows = verifications.list_owned(session, container.sms, user.id, limit, container.clock())
-    return VerificationList(items=[to_out(row) for row in rows])
+    def work(session: Session) -> VerificationList:
+        require_user(session, user_id)
+        rows = verifications.list_owned(session, container.sms, user_id, limit, container.clock())
+        return VerificationList(items=[to_out(row) for row in rows])
+
+    return await db.run(work)  # reading may expire (and refund) overdue rows: a write
 
 
 @router.get("/{verification_id}", response_model=VerificationOut, responses=problem_docs(401, 404, 422))
-def get_verification(
-    verification_id: uuid.UUID, user: UserDep, container: ContainerDep, session: SessionDep
+async def get_verification(
+    verification_id: uuid.UUID, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
 ) -> VerificationOut:
-    row = verifications.get_owned(session, user.id, verification_id)
-    return to_out(verifications.refresh(session, container.sms, row, container.clock()))
+    def work(session: Session) -> VerificationOut:
+        require_user(session, user_id)
+        row = verifications.get_owned(session, user_id, verification_id)
+        return to_out(verifications.refresh(session, container.sms, row, container.clock()))
+
+    return await db.run(work)
 
 
 @router.post(
@@ -120,13 +136,17 @@ def get_verification(
     response_model=VerificationOut,
     responses=problem_docs(401, 404, 409, 422, 502, 504),
 )
-def cancel_verification(
-    verification_id: uuid.UUID, user: UserDep, container: ContainerDep, session: SessionDep
+async def cancel_verification(
+    verification_id: uuid.UUID, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
 ) -> VerificationOut:
-    try:
-        row = verifications.cancel(session, container.sms, user.id, verification_id, container.clock())
-    except ProviderUnavailable:
-        raise ProviderTimeout("SMS provider unavailable; nothing was cancelled") from None
-    except ProviderError:
-        raise ProviderFailed("SMS provider refused the cancellation; nothing was refunded") from None
-    return to_out(row)
+    def work(session: Session) -> VerificationOut:
+        require_user(session, user_id)
+        try:
+            row = verifications.cancel(session, container.sms, user_id, verification_id, container.clock())
+        except ProviderUnavailable:
+            raise ProviderTimeout("SMS provider unavailable; nothing was cancelled") from None
+        except ProviderError:
+            raise ProviderFailed("SMS provider refused the cancellation; nothing was refunded") from None
+        return to_out(row)
+
+    return await db.run(work)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from app.api.schemas import (
     LedgerEntryOut,
@@ -18,8 +18,8 @@ from app.api.schemas import (
     WalletOut,
     WebhookAck,
 )
-from app.deps import ContainerDep, SessionDep, UserDep
-from app.errors import AppError, InvalidRequest, ProviderFailed, ProviderTimeout, problem_docs
+from app.deps import ContainerDep, UnitOfWorkDep, UserIdDep, require_user
+from app.errors import AppError, InvalidRequest, ProviderFailed, ProviderTimeout, Unauthorized, problem_docs
 from app.models import LedgerKind, Payment, PaymentStatus
 from app.providers import ProviderError, ProviderUnavailable
 from app.security import SIGNATURE_HEADER, InvalidSignature, verify_signature
@@ -44,30 +44,37 @@ def _topup_out(payment: Payment) -> TopupOut:
 
 
 @router.get("/wallet", response_model=WalletOut, responses=problem_docs(401))
-def wallet(user: UserDep, container: ContainerDep, session: SessionDep) -> WalletOut:
-    return WalletOut(balance=ledger.balance(session, user.id), currency=container.settings.currency)
+async def wallet(user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep) -> WalletOut:
+    # One statement: the user's existence (authentication) and the balance together.
+    balance = await db.read(lambda session: ledger.balance_of_user(session, user_id))
+    if balance is None:
+        raise Unauthorized()
+    return WalletOut(balance=balance, currency=container.settings.currency)
 
 
 @router.get("/wallet/transactions", response_model=LedgerPage, responses=problem_docs(401, 422))
-def transactions(
-    user: UserDep,
-    session: SessionDep,
+async def transactions(
+    user_id: UserIdDep,
+    db: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> LedgerPage:
-    rows = ledger.entries(session, user.id, limit, before_id)
-    items = [
-        LedgerEntryOut(
-            id=row.id,
-            kind=LedgerKind(row.kind),
-            amount=row.amount,
-            balance_after=row.balance_after,
-            reference=row.reference,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
-    return LedgerPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
+    def work(session: Session) -> LedgerPage:
+        require_user(session, user_id)
+        items = [
+            LedgerEntryOut(
+                id=row.id,
+                kind=LedgerKind(row.kind),
+                amount=row.amount,
+                balance_after=row.balance_after,
+                reference=row.reference,
+                created_at=row.created_at,
+            )
+            for row in ledger.entries(session, user_id, limit, before_id)
+        ]
+        return LedgerPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
+
+    return await db.read(work)
 
 
 @router.post(
@@ -76,27 +83,38 @@ def transactions(
     response_model=TopupOut,
     responses=problem_docs(401, 413, 422, 502, 504),
 )
-def create_topup(body: TopupRequest, user: UserDep, container: ContainerDep, session: SessionDep) -> TopupOut:
+async def create_topup(
+    body: TopupRequest, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
+) -> TopupOut:
     settings = container.settings
-    if not settings.min_topup_minor <= body.amount <= settings.max_topup_minor:
-        raise InvalidRequest(
-            f"amount must be between {settings.min_topup_minor} and {settings.max_topup_minor}",
-            field="body.amount",
-        )
-    try:
-        payment = payments.create_topup(
-            session, container.payments, user.id, body.amount, settings.currency, container.clock()
-        )
-    except ProviderUnavailable as error:
-        raise ProviderTimeout(f"payment provider unavailable: {error}") from None
-    except ProviderError as error:
-        raise ProviderFailed(f"payment provider error: {error}") from None
-    return _topup_out(payment)
+
+    def work(session: Session) -> TopupOut:
+        require_user(session, user_id)
+        if not settings.min_topup_minor <= body.amount <= settings.max_topup_minor:
+            raise InvalidRequest(
+                f"amount must be between {settings.min_topup_minor} and {settings.max_topup_minor}",
+                field="body.amount",
+            )
+        try:
+            payment = payments.create_topup(
+                session, container.payments, user_id, body.amount, settings.currency, container.clock()
+            )
+        except ProviderUnavailable as error:
+            raise ProviderTimeout(f"payment provider unavailable: {error}") from None
+        except ProviderError as error:
+            raise ProviderFailed(f"payment provider error: {error}") from None
+        return _topup_out(payment)
+
+    return await db.run(work)
 
 
 @router.get("/wallet/topups/{topup_id}", response_model=TopupOut, responses=problem_docs(401, 404, 422))
-def get_topup(topup_id: uuid.UUID, user: UserDep, session: SessionDep) -> TopupOut:
-    return _topup_out(payments.get_owned(session, user.id, topup_id))
+async def get_topup(topup_id: uuid.UUID, user_id: UserIdDep, db: UnitOfWorkDep) -> TopupOut:
+    def work(session: Session) -> TopupOut:
+        require_user(session, user_id)
+        return _topup_out(payments.get_owned(session, user_id, topup_id))
+
+    return await db.read(work)
 
 
 @router.post(
@@ -113,7 +131,7 @@ def get_topup(topup_id: uuid.UUID, user: UserDep, session: SessionDep) -> TopupO
 async def payment_webhook(
     request: Request,
     container: ContainerDep,
-    session: SessionDep,
+    db: UnitOfWorkDep,
     signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER, max_length=300)] = None,
 ) -> WebhookAck:
     """Signed by the provider: `X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`."""
@@ -140,7 +158,6 @@ async def payment_webhook(
         currency=event.data.currency,
     )
 
-    # The request's session (its slot bounds the connections), used from one thread at a time;
-    # the blocking database work stays off the event loop.
-    outcome = await run_in_threadpool(payments.handle_event, session, domain_event, now)
+    # The request's unit of work (its slot bounds the connections): one thread call, off the loop.
+    outcome = await db.run(lambda session: payments.handle_event(session, domain_event, now))
     return WebhookAck(outcome=outcome.value)

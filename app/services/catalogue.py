@@ -38,19 +38,29 @@ def _load(session: Session) -> list[Offer]:
 
 def offers(session: Session, cache: Cache, ttl_seconds: int) -> list[Offer]:
     """The catalogue, from the cache when warm. A cache outage degrades to the database."""
+    return parse(document(session, cache, ttl_seconds))
+
+
+def document(session: Session, cache: Cache, ttl_seconds: int) -> str:
+    """The catalogue as its cached JSON document (read from the database and cached on a miss).
+    A cache outage degrades to the database."""
     try:
         cached = cache.get(CACHE_KEY)
     except redis.RedisError:
         logger.warning("catalogue cache unavailable; reading the database")
         cached = None
     if cached is not None:
-        return [Offer(**item) for item in json.loads(cached)]
-    fresh = _load(session)
+        return cached
+    fresh = json.dumps([asdict(offer) for offer in _load(session)])
     try:
-        cache.set(CACHE_KEY, json.dumps([asdict(offer) for offer in fresh]), ttl_seconds)
+        cache.set(CACHE_KEY, fresh, ttl_seconds)
     except redis.RedisError:
         logger.warning("catalogue cache unavailable; not caching")
     return fresh
+
+
+def parse(document: str) -> list[Offer]:
+    return [Offer(**item) for item in json.loads(document)]
 
 
 def invalidate(cache: Cache) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import InsufficientFunds, check_amount
-from app.models import LedgerEntry, LedgerKind, Wallet
+from app.models import LedgerEntry, LedgerKind, User, Wallet
 
 
 def open_wallet(session: Session, user_id: uuid.UUID, currency: str) -> Wallet:
@@ -21,6 +21,20 @@ def open_wallet(session: Session, user_id: uuid.UUID, currency: str) -> Wallet:
 def balance(session: Session, user_id: uuid.UUID) -> int:
     value = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
     return int(value or 0)
+
+
+def balance_of_user(session: Session, user_id: uuid.UUID) -> int | None:
+    """The balance (0 without a wallet), or None when no such user: authentication and the
+    balance in one statement, the whole of GET /wallet's database work."""
+    row = session.execute(
+        select(User.id, Wallet.balance)
+        .select_from(User)
+        .outerjoin(Wallet, Wallet.user_id == User.id)
+        .where(User.id == user_id)
+    ).first()
+    if row is None:
+        return None
+    return int(row[1] or 0)
 
 
 def debit(
