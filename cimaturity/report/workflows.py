@@ -20,13 +20,10 @@ from typing import Any
 
 import yaml
 
+from cimaturity.audit import detect
 from cimaturity.layout import layout_of
 from cimaturity.report.ci_follow import CiFollower, Reached, StepCall, is_install
 
-_SOFT_RUN = re.compile(r"--exit-zero|\|\|\s*true\b|\|\|\s*exit\s+0\b|\|\|\s*:\s*$", re.MULTILINE)
-# A later step that fails the job when the soft step failed: `if: steps.<id>.outcome == 'failure'`
-# (or `!= 'success'`) with `exit 1`, or the same test written in the shell.
-_EXIT_FAILING = re.compile(r"\bexit\s+[1-9]|^\s*false\s*$", re.MULTILINE)
 # libyaml's loader when PyYAML was built with it: ~10x faster on a long workflow
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SERVICE_IMAGES = ("postgres", "redis", "mysql", "mariadb", "mongo")
@@ -80,10 +77,10 @@ class Step:
         reasons: list[str] = []
         if self.continue_on_error and self.reraised_by is None:
             reasons.append("continue-on-error: true")
+        # The workflow audit's detectors (`cimaturity.audit.detect`): one answer to "can this fail?"
         if self.run:
-            reasons.extend(sorted({match.group(0).strip() for match in _SOFT_RUN.finditer(self.run)}))
-        if self.with_.get("exit-code", "").strip() == "0":
-            reasons.append("exit-code: 0")
+            reasons.extend(sorted({marker.marker for marker in detect.soft_markers(self.run)}))
+        reasons.extend(detect.soft_inputs(dict(self.with_)))
         return tuple(reasons)
 
 
@@ -324,12 +321,7 @@ def _mark_reraised(steps: list[Step]) -> tuple[Step, ...]:
 
 
 def _reraises(step: Step, soft_id: str) -> bool:
-    if step.continue_on_error or not step.run or not _EXIT_FAILING.search(step.run):
-        return False
-    outcome = rf"steps\.{re.escape(soft_id)}\.outcome"
-    # `failure()` is not enough: a continue-on-error step's failure leaves the job succeeding.
-    checked = rf"{outcome}\s*(?:==\s*['\"]failure['\"]|!=\s*['\"]success['\"])"
-    return bool(re.search(checked, step.condition or "")) or bool(re.search(outcome, step.run))
+    return not step.continue_on_error and detect.reraises(soft_id, step.condition, step.run)
 
 
 def _env(raw: Mapping[Any, Any]) -> dict[str, str]:

@@ -9,6 +9,7 @@ import re
 import shlex
 from collections.abc import Mapping
 
+from cimaturity.audit import detect
 from cimaturity.report.rules.model import Params, RuleContext, RuleOutcome, _b, _list, _n, _s, rule
 from cimaturity.report.workflows import Job, Step, WorkflowFacts
 
@@ -372,7 +373,6 @@ def secrets_history(ctx: RuleContext, params: Params) -> RuleOutcome:
 
 _LOOP = re.compile(r"\bfor\s+\w+\s+in\b|\bwhile\b|--retry\s+\d+|until\b", re.IGNORECASE)
 _RETRIES = re.compile(r"\{1\.\.(\d+)\}|--retry\s+(\d+)|seq\s+(?:1\s+)?(\d+)|range\((\d+)\)")
-_BARE_SLEEP = re.compile(r"^\s*sleep\s+(\d+)\s*$", re.MULTILINE)
 _TIMING = re.compile(r"time_total|--max-time|response[ _-]time|-m\s+\d+", re.IGNORECASE)
 
 
@@ -386,8 +386,14 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
         return RuleOutcome.unmet("no deployment job", "a deploy job with health-check polling")
     text = "\n".join(step.run or "" for job in deploys for step in job.steps)
     retries = max((int(next(g for g in m.groups() if g)) for m in _RETRIES.finditer(text)), default=0)
-    sleeps = [int(m.group(1)) for m in _BARE_SLEEP.finditer(text)]
-    long_sleeps = [s for s in sleeps if s > params.number("max_bare_sleep_s")]
+    # A sleep outside any polling loop, as the workflow audit's `fixed-sleep` rule finds it.
+    sleeps = [
+        sleep.seconds
+        for job in deploys
+        for step in job.steps
+        for sleep in detect.fixed_sleeps(step.run or "")
+    ]
+    long_sleeps = [f"{s:g}" for s in sleeps if s > params.number("max_bare_sleep_s")]
     parts = {
         f"polls health with >= {params.number('min_retries'):.0f} retries (found {retries})": bool(
             _LOOP.search(text) and retries >= params.number("min_retries")
