@@ -47,6 +47,8 @@ def _commands(ctx: CheckContext) -> list[Command]:
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     path = ctx.artifact(REPORT)
     report = read_docs_report(path)
+    if report.problems:  # an unreadable workflow: named, and nothing was compared
+        raise ArtifactError(report.problems[0])
     present = workflow_files(ci_root(ctx.root))
     if tuple(report.workflows) != present:
         read = ", ".join(report.workflows) or "none"
@@ -54,8 +56,6 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
             f"{REPORT} examined workflow file(s) {read}, but the repository has {', '.join(present)}: "
             "nothing trustworthy was compared"
         )
-    if report.problems:
-        raise ArtifactError(report.problems[0])
     exit_code = outcomes[-1].exit_code if outcomes else None
     broken = report.doc is None or report.mismatches > 0
     if exit_code == 0 and broken:

@@ -32,6 +32,7 @@ from cimaturity.report.loaders.junit import tests_frame
 from cimaturity.report.loaders.registry import LOADERS
 from cimaturity.report.loaders.runjson import checks_frame, metrics_frame
 from cimaturity.report.loaders.sarif import findings_frame
+from cimaturity.report.loaders.scorecard import load_scorecard
 from cimaturity.report.loaders.suppressions import source_comments
 
 __all__ = ["RUN_FILE", "load_evidence"]
@@ -78,6 +79,7 @@ def _load(reports_dir: Path, project_root: Path | None) -> Evidence:
                     loader.load(artifact, got)
             except ArtifactError as exc:
                 got.problems.append(ev.ArtifactProblem(check.name, relative, str(exc)))
+    load_scorecard(reports_dir, got, tools_root)  # extra evidence from GitHub Actions, when present
     return _evidence(run, got, project_root)
 
 
