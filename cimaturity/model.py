@@ -164,6 +164,8 @@ class Check:
     - `runs_elsewhere`: where the check runs when this machine lacks its tools or fails a probe
       (the container scan: in GitHub Actions). The runner then records `skipped` with that
       reason instead of `error`, except inside GitHub Actions itself, where it must run.
+    - `extra`: the optional dependency group of the cimaturity package that installs `tools`
+      (`load` for locust): a missing tool's reason then says `pip install "cimaturity[load]"`.
     """
 
     name: str
@@ -181,6 +183,7 @@ class Check:
     artifacts_for: Callable[[CheckContext], tuple[str, ...]] | None = None
     probes: tuple[Probe, ...] = ()
     runs_elsewhere: str | None = None
+    extra: str | None = None
 
     def expected_artifacts(self, ctx: CheckContext) -> tuple[str, ...]:
         return self.artifacts if self.artifacts_for is None else self.artifacts_for(ctx)

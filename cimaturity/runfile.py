@@ -58,6 +58,8 @@ class RunRecord:
             "finished_at": self.finished_at,
             "duration_s": round(self.duration_s, 3),
             "tool": f"cimaturity {self.tool_version}",
+            # The version alone (`tool` above stays for older readers); absent in older run.json.
+            "cimaturity_version": self.tool_version,
             "ok": self.ok,
             "environment": None
             if self.environment is None

@@ -372,6 +372,8 @@ def _unavailable(check: Check, ctx: CheckContext, limit_s: float) -> Verdict | N
     missing = [tool for tool in check.tools if proc.which(tool, ctx.env) is None]
     if missing:
         problem = f"tool not found on PATH: {', '.join(missing)}"
+        if check.extra is not None:
+            problem += f'; install the "{check.extra}" extra: pip install "cimaturity[{check.extra}]"'
     else:
         failed = next(
             (
@@ -451,6 +453,8 @@ def _tool_name(command: Command) -> str:
     """`pytest` for `/x/bin/python -m pytest`, `mypy` for `/x/bin/mypy`: what a person would call it."""
     argv = command.argv
     if len(argv) > 2 and argv[1] == "-m":
+        if argv[2] == "cimaturity.tools.capture" and "--" in argv[:-1]:
+            return Path(argv[argv.index("--") + 1]).name  # the tool whose report it keeps
         return str(argv[2]).removeprefix("cimaturity.tools.")
     return Path(argv[0]).name
 

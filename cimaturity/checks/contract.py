@@ -141,4 +141,5 @@ CONTRACT = Check(
     version_argv=("schemathesis", "--version"),
     timeout_s=300.0,
     runs_project_code=True,
+    extra="contract",
 )

@@ -170,6 +170,7 @@ def performance_check(load: LoadProfile | None = None) -> Check:
         # the plan's 2 minutes included
         timeout_s=(load.seconds if load else LOAD_PROFILES["plan"].seconds) + 180.0,
         runs_project_code=True,
+        extra="load",
     )
 
 

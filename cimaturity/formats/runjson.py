@@ -33,6 +33,8 @@ class RunInfo:
     started_at: str
     finished_at: str
     duration_s: float
+    # The cimaturity that wrote the run; None for a run.json from before it was recorded.
+    cimaturity_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ def read_run(path: Path, *, within: Path | None = None) -> RunFile:
         started_at=require_str(document.get("started_at"), path, "started_at"),
         finished_at=require_str(document.get("finished_at"), path, "finished_at"),
         duration_s=json_float(document.get("duration_s"), path, "duration_s", SECONDS),
+        cimaturity_version=optional_str(document.get("cimaturity_version"), path, "cimaturity_version"),
     )
     raw_checks = require_list(document.get("checks"), path, "checks")
     checks = tuple(_check(path, index, raw) for index, raw in enumerate(raw_checks))
