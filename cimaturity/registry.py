@@ -5,6 +5,7 @@ from __future__ import annotations
 from cimaturity.checks.audit import AUDIT
 from cimaturity.checks.container import CONTAINER
 from cimaturity.checks.contract import CONTRACT
+from cimaturity.checks.deployment import DEPLOYMENT
 from cimaturity.checks.deps import DEPS
 from cimaturity.checks.dockerfile import DOCKERFILE
 from cimaturity.checks.docs import DOCS
@@ -36,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     E2E,
     CONTRACT,
     PERFORMANCE,
+    DEPLOYMENT,
 )
 
 

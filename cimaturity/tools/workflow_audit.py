@@ -20,10 +20,12 @@ from cimaturity.audit.located import load_located
 from cimaturity.audit.rules import Finding, Workflow, audit
 from cimaturity.audit.sarif_out import UNREADABLE, to_sarif
 from cimaturity.model import ArtifactError
+from cimaturity.report.workflows import load_workflows
 
 
 def run(project: Path) -> tuple[list[Finding], tuple[str, ...]]:
     root, files = workflow_files(project)
+    facts = load_workflows(project)  # what each job reaches through tox, pre-commit, scripts
     workflows: list[Workflow] = []
     broken: list[Finding] = []
     for relative in files:
@@ -34,7 +36,8 @@ def run(project: Path) -> tuple[list[Finding], tuple[str, ...]]:
         except ArtifactError as exc:
             broken.append(Finding(UNREADABLE, "error", str(exc), relative, _line_of(str(exc))))
             continue
-        workflows.append(Workflow(relative, document, source))
+        work = {job.id: f"{job.name}\n{job.text}" for job in facts.jobs if job.file == relative}
+        workflows.append(Workflow(relative, document, source, work))
     return [*broken, *audit(workflows)], files
 
 

@@ -193,3 +193,36 @@ def docs_report(
         problems=(),
     )
     return docs_json(report)
+
+
+# --- deployment validation (health.json) ----------------------------------------------------------
+
+
+def health_report(
+    verdict: str = "passed", *, rounds: int = 2, reason: str = "2 round(s) in a row passed"
+) -> str:
+    """`health.json` as `cimaturity.deploy.record` writes it for a bare validation."""
+    checks: list[dict[str, Any]] = [
+        {"path": path, "status": 200, "elapsed_ms": 12.0, "problems": []}
+        for path in ("/health", "/api/v1/health", "/api/diagnostics")
+    ]
+    document = {
+        "format": "cimaturity-health",
+        "format_version": 1,
+        "verdict": verdict,
+        "reason": reason,
+        "target": "http://127.0.0.1:9",
+        "environment": "staging",
+        "policy": {
+            "attempts": 10,
+            "required_passes": 2,
+            "backoff_s": 1.0,
+            "max_response_s": 2.0,
+            "fixed_sleep": False,
+        },
+        "rounds": [{"number": n, "waited_s": 0.0, "checks": checks} for n in range(1, rounds + 1)],
+        "deploy": None,
+        "rollback": None,
+        "notification": None,
+    }
+    return json.dumps(document, indent=1)

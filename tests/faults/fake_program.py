@@ -75,6 +75,8 @@ def behave(behaviour: dict[str, Any], argv: list[str]) -> int:
         return 1
     if behaviour.get("output"):
         print(behaviour["output"], flush=True)
+    if behaviour.get("stderr"):
+        print(behaviour["stderr"], file=sys.stderr, flush=True)
     for path, text in dict(behaviour.get("writes") or {}).items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text)

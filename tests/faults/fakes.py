@@ -26,6 +26,7 @@ class Fake:
 
     exit: int = 0
     output: str = ""
+    stderr: str = ""  # printed to stderr after `output` (a log beside a report on stdout)
     writes: Mapping[str, str] = field(default_factory=dict)
     sleep_s: float = 0.0
     signal: int = 0
@@ -75,6 +76,7 @@ def _behaviour(fake: Fake, artifact_dir: Path, state: Path) -> dict[str, Any]:
     return {
         "exit": fake.exit,
         "output": fake.output,
+        "stderr": fake.stderr,
         "writes": {str(artifact_dir / name): text for name, text in fake.writes.items()},
         "sleep": fake.sleep_s,
         "signal": int(fake.signal),

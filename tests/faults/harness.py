@@ -165,6 +165,7 @@ def run_case(
         helper = faulted.removeprefix("helper ")
         check = _with_helper_replaced(check, helper, bin_dir / helper)
     env = _environment(os.pathsep.join([str(bin_dir), str(_sandbox(tmp_path / "sandbox"))]))
+    env.update(scenario.env)
     config = dataclasses.replace(load_config(root, environ={}), timeouts={check_name: timeout_s})
     target = (
         TargetEnvironment(

