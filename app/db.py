@@ -12,15 +12,17 @@ while every thread waits for a connection: a deadlock broken only by the pool's 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 
@@ -50,14 +52,52 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+_RETURNED_AT = "returned_at"
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Pessimistic disconnect handling for connections that sat idle, without a round trip for
+    the others. `pool_pre_ping` pings on *every* checkout: one extra round trip per request, half
+    of GET /wallet's. A connection that was in use moments ago is as alive as a ping would show;
+    one idle for a while may have been cut (a database restart, a firewall's idle timeout), so it
+    is pinged, and a failed ping makes the pool connect afresh (SQLAlchemy retries a checkout that
+    raises DisconnectionError). A connection cut while in use fails its statement, SQLAlchemy
+    invalidates the pool, and the request is a retryable 503 (see `app.factory`)."""
+
+    def checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def checked_out(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at <= idle_seconds:
+            return  # a new connection, or one in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: this connection is unusable
+            raise exc.DisconnectionError(
+                f"idle connection failed its ping: {type(error).__name__}"
+            ) from error
+
+    event.listen(engine.pool, "checkin", checked_in)
+    event.listen(engine.pool, "checkout", checked_out)
+
+
+def make_engine(
+    url: str, *, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_idle_connections(engine, ping_after_idle_seconds)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

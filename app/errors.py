@@ -203,6 +203,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_error(exc)
+
+
+def unexpected_error(exc: BaseException) -> JSONResponse:
+    """The generic 500 problem; the exception is logged, never sent."""
     logger.exception("unhandled error", exc_info=exc)
     return problem_response(500, "internal-error", "Internal server error", "an unexpected error occurred")
 

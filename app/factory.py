@@ -19,7 +19,7 @@ from app.api import auth, catalogue, health, verifications, wallet
 from app.api.schemas import PaymentEventIn
 from app.container import Container, build_container
 from app.db import DatabaseBusy
-from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response
+from app.errors import PROBLEM_MEDIA_TYPE, install_error_handlers, problem_response, unexpected_error
 from app.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.pages import router as pages_router
 from app.settings import Settings, load_settings
@@ -69,6 +69,21 @@ def _database_busy(_request: Request, exc: Exception) -> JSONResponse:
         "the service is at capacity; retry shortly",
         headers={"Retry-After": str(retry_after)},
     )
+
+
+def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A connection cut while in use (a database restart): SQLAlchemy has invalidated the pool,
+    so a retry gets a fresh connection; any other database error is a 500."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        logger.warning("database connection lost: %s", type(exc.orig).__name__)
+        return problem_response(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the database connection was lost; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    return unexpected_error(exc)
 
 
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -136,6 +151,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_exception_handler(redis.RedisError, _redis_down)
     app.add_exception_handler(DatabaseBusy, _database_busy)
     app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_busy)
+    app.add_exception_handler(sqlalchemy.exc.DBAPIError, _database_error)
     app.include_router(health.root_router)
     app.include_router(api_router())
     app.include_router(pages_router)

@@ -14,19 +14,29 @@ with argon2 lowered as the `performance` check lowers it. Three Locust runs, hea
 Goals (issue 11): aggregated p95 <= 100 ms, p99 <= 250 ms, 0 failures; the wallet's requests/s
 at least half the bare endpoint's. The load average is printed before and after: the load
 generator shares the 2 cores with the service, and other work on the machine inflates numbers.
+
+`--counts` prints first what each endpoint's request costs, counted rather than timed (the same
+on a busy machine as on a quiet one): SQL statements, PostgreSQL round trips (every query,
+BEGIN, COMMIT, ROLLBACK and ping libpq sends; psycopg's Python implementation is used for that
+count only), pool checkouts, threadpool calls and Redis round trips, averaged over 20 requests
+in process. `--counts-only` stops there.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
 import csv
 import os
 import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app import migrate
 from app.db import make_engine
@@ -177,12 +187,165 @@ def loadavg() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+COUNTED_REQUESTS = 20
+COST_COLUMNS = ("sql", "pg round trips", "checkouts", "thread calls", "redis")
+
+
+def _install_counters(counts: collections.Counter[str]) -> None:
+    """Count thread calls, Redis round trips and libpq sends in this process."""
+    import anyio.to_thread
+    import psycopg
+    import redis.connection
+
+    if psycopg.pq.__impl__ != "python":
+        raise SystemExit("the counts need PSYCOPG_IMPL=python (libpq calls are counted in Python)")
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted_run_sync(*args: Any, **kwargs: Any) -> Any:
+        counts["thread calls"] += 1
+        return await run_sync(*args, **kwargs)
+
+    anyio.to_thread.run_sync = counted_run_sync  # type: ignore[assignment]
+    connection = redis.connection.AbstractConnection
+    send: Callable[..., None] = connection.send_packed_command
+
+    def counted_send(self: Any, *args: Any, **kwargs: Any) -> None:
+        counts["redis"] += 1
+        send(self, *args, **kwargs)
+
+    connection.send_packed_command = counted_send  # type: ignore[method-assign]
+    pgconn = psycopg.pq.PGconn
+    for name in (
+        "exec_",
+        "exec_params",
+        "exec_prepared",
+        "send_query",
+        "send_query_params",
+        "send_query_prepared",
+    ):
+        original: Callable[..., Any] = getattr(pgconn, name)
+
+        def counted(self: Any, *args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+            counts["pg round trips"] += 1
+            return _original(self, *args, **kwargs)
+
+        setattr(pgconn, name, counted)
+
+
+async def _measure_costs(
+    database: str, counts: collections.Counter[str]
+) -> list[tuple[str, dict[str, float]]]:
+    import httpx
+    from sqlalchemy import event
+
+    from app.factory import create_app
+    from app.settings import load_settings
+
+    env = service_env(database)
+    settings = load_settings(
+        app_env="development",
+        database_url=database,
+        redis_url=env["REDIS_URL"],
+        redis_key_prefix=env["REDIS_KEY_PREFIX"],
+        auto_migrate=False,
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=8192,
+        login_rate_limit=100_000,
+        purchase_rate_limit=100_000,
+    )
+    app = create_app(settings)
+    engine = app.state.container.engine
+
+    def bump(name: str) -> Callable[..., None]:
+        return lambda *_args: counts.update([name])
+
+    event.listen(engine, "before_cursor_execute", bump("sql"))
+    event.listen(engine.pool, "checkout", bump("checkouts"))
+    rows: list[tuple[str, dict[str, float]]] = []
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
+    ):
+        api = "/api/v1"
+
+        async def measure(name: str, request: Callable[[], Awaitable[httpx.Response]]) -> None:
+            await request()  # warm: connections, statement caches
+            counts.clear()
+            for _ in range(COUNTED_REQUESTS):
+                response = await request()
+                if response.status_code >= 400:
+                    raise SystemExit(f"{name}: {response.status_code} {response.text}")
+            rows.append((name, {column: counts[column] / COUNTED_REQUESTS for column in COST_COLUMNS}))
+
+        def new_credentials() -> dict[str, str]:
+            return {"email": f"cost-{uuid.uuid4().hex}@example.com", "password": uuid.uuid4().hex}
+
+        credentials = new_credentials()
+        await measure(
+            "POST /api/v1/auth/register", lambda: client.post(f"{api}/auth/register", json=new_credentials())
+        )
+        await client.post(f"{api}/auth/register", json=credentials)
+        await measure("POST /api/v1/auth/login", lambda: client.post(f"{api}/auth/login", json=credentials))
+        token = (await client.post(f"{api}/auth/login", json=credentials)).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        await measure(
+            "POST /api/v1/wallet/topups", lambda: client.post(f"{api}/wallet/topups", json={"amount": 5000})
+        )
+        await measure("GET /api/v1/wallet", lambda: client.get(f"{api}/wallet"))
+        await measure(
+            "GET /api/v1/wallet/transactions", lambda: client.get(f"{api}/wallet/transactions?limit=20")
+        )
+        await measure("GET /api/v1/services", lambda: client.get(f"{api}/services"))
+        offer = (await client.get(f"{api}/services")).json()["services"][0]
+        body = {"service": offer["code"], "country": offer["countries"][0]["code"]}
+        await measure(
+            "POST /api/v1/verifications",
+            lambda: client.post(
+                f"{api}/verifications", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+            ),
+        )
+        await measure("GET /health", lambda: client.get("/health"))
+    return rows
+
+
+def print_costs() -> None:
+    counts: collections.Counter[str] = collections.Counter()
+    _install_counters(counts)
+    database = create_database("bench_costs")
+    try:
+        engine = make_engine(database)
+        migrate.upgrade(engine)
+        engine.dispose()
+        rows = asyncio.run(_measure_costs(database, counts))
+    finally:
+        drop_database(database)
+    print(f"## Cost per request (mean of {COUNTED_REQUESTS}, in process)\n")
+    print("| endpoint | " + " | ".join(COST_COLUMNS) + " |")
+    print("|---" * (len(COST_COLUMNS) + 1) + "|")
+    for name, values in rows:
+        print(f"| {name} | " + " | ".join(f"{values[column]:g}" for column in COST_COLUMNS) + " |")
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--ceiling-seconds", type=int, default=20)
+    parser.add_argument("--counts", action="store_true", help="first print the cost of each request")
+    parser.add_argument("--counts-only", action="store_true", help="print the cost of each request, and stop")
+    parser.add_argument("--counts-here", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.counts_here:
+        print_costs()
+        return 0
+    if args.counts or args.counts_only:
+        env = {**os.environ, "PSYCOPG_IMPL": "python"}
+        argv = [sys.executable, "-m", "benchmarks.bench_service", "--counts-here"]
+        subprocess.run(argv, cwd=ROOT, env=env, check=True)
+        if args.counts_only:
+            return 0
     print(f"load average before: {loadavg()}")
     database = create_database("bench_service")
     try:
