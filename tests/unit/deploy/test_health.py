@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.settings import Settings
 from cimaturity.deploy import record
 from cimaturity.deploy.health import (
     ENDPOINTS,
@@ -20,7 +17,6 @@ from cimaturity.deploy.health import (
 )
 from cimaturity.formats.health import Verdict, read_health
 from cimaturity.model import ArtifactError
-from cimaturity.tools.with_server import running_service
 from tests.support.deploy_server import SHA, DeployServer, Mode
 from tests.unit.deploy.conftest import Clock
 
@@ -138,18 +134,6 @@ def test_a_damaged_artifact_is_one_line_naming_the_field(tmp_path: Path) -> None
     path.write_text('{"format": "cimaturity-health", "format_version": 1, "verdict": "maybe"}')
     with pytest.raises(ArtifactError, match="policy is null, expected an object"):
         read_health(path)
-
-
-@pytest.fixture(scope="module")
-def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real service on a free port, on SQLite with the in-process cache (as e2e runs it)."""
-    knobs = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in knobs}
-    database = tmp_path_factory.mktemp("health-service") / "health.db"
-    env.update(APP_ENV="test", DATABASE_URL=f"sqlite:///{database}", SMS_PROVIDER="sandbox")
-    env.update(PAYMENT_PROVIDER="sandbox", GIT_SHA=SHA, PYTHONUNBUFFERED="1")
-    with running_service("app.main:app", "/health", env, inherit=False, cwd=ROOT, timeout_s=60) as url:
-        yield url
 
 
 def test_the_real_service_passes(service_url: str, clock: Clock) -> None:
