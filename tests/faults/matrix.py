@@ -290,8 +290,8 @@ MATRIX: tuple[Case, ...] = (
     Case("e2e", X, pytest_run(PYTEST_CLEAN, exit=1), E, r"^pytest exited 1 but junit\.xml records no failed test", variant="exit1_clean"),
     Case("e2e", X, pytest_run(a.junit("failed")), E, r"^pytest exited 0 but junit\.xml records 1 failed test\(s\)$", variant="exit0_failures"),
     # contract: openapi-spec-validator, then schemathesis (ok 0, 1) under the with_server helper
-    Case("contract", T, None, E, r"^tool not found on PATH: schemathesis$"),
-    Case("contract", T, None, E, r"^tool not found on PATH: openapi-spec-validator$", variant="validator", tool="openapi-spec-validator"),
+    Case("contract", T, None, E, r'^tool not found on PATH: schemathesis; install the "contract" extra: pip install "cimaturity\[contract\]"$'),
+    Case("contract", T, None, E, r'^tool not found on PATH: openapi-spec-validator; install the "contract" extra: pip install "cimaturity\[contract\]"$', variant="validator", tool="openapi-spec-validator"),
     Case("contract", C, crash(2, "Error: Failed to load schema"), E, r"^with_server failed: exit 2 \(expected 0 or 1\): Error: Failed to load schema"),
     Case("contract", C, KILL, E, r"^with_server failed: exit 247 \(expected 0 or 1\)", variant="signal"),
     Case("contract", TO, HANG, E, r"^with_server timed out after 1s$"),
@@ -303,7 +303,7 @@ MATRIX: tuple[Case, ...] = (
     Case("contract", X, writes("schemathesis.xml", PYTEST_CLEAN, exit=1), E, r"^schemathesis exited 1 but schemathesis\.xml records no failure", variant="exit1_clean"),
     Case("contract", X, writes("schemathesis.xml", a.junit("passed", "failed")), E, r"^schemathesis exited 0 but schemathesis\.xml records 1 failure\(s\)$", variant="exit0_failures"),
     # performance: locust --headless --csv (ok 0, 1) under the with_server helper
-    Case("performance", T, None, E, r"^tool not found on PATH: locust$"),
+    Case("performance", T, None, E, r'^tool not found on PATH: locust; install the "load" extra: pip install "cimaturity\[load\]"$'),
     Case("performance", C, crash(2, "Error: locustfile must be a .py file"), E, r"^with_server failed: exit 2 \(expected 0 or 1\): Error: locustfile"),
     Case("performance", C, KILL, E, r"^with_server failed: exit 247 \(expected 0 or 1\)", variant="signal"),
     Case("performance", TO, HANG, E, r"^with_server timed out after 1s$"),
