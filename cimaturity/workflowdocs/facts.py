@@ -117,7 +117,11 @@ def gather(project: Path) -> DocFacts:
         jobs = [job for job in facts.jobs if job.file == file]
         try:
             text = (root / file).read_text(encoding="utf-8")
-            document = yaml.load(text, Loader=_LOADER)  # noqa: S506  # a safe loader (CSafeLoader)
+            loader = _LOADER(text)  # a safe loader (CSafeLoader where PyYAML has it)
+            try:
+                document = loader.get_single_data()
+            finally:
+                loader.dispose()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append(f"{file}: unreadable workflow ({_first_line(exc)})")
             continue
