@@ -139,3 +139,20 @@ def test_permissions(tmp_path: Path, permissions: str, jobs: str, expected: set[
     workflow = Workflow("w.yml", load_located(path, "w.yml"), tuple(path.read_text().splitlines()))
     found = {f.rule for f in audit([workflow]) if f.level != "note"}
     assert found == expected
+
+
+def test_the_plans_current_pipeline_shows_the_soft_failures_it_lists() -> None:
+    """Tasks 1.1 and 1.3: safety, bandit (also --exit-zero), pip-audit and mypy cannot fail the build."""
+    current = FIXTURES.parent / "current_state"
+    soft = {
+        (f.rule, f.message.split("“")[1].split("”")[0])
+        for f in _findings(current)
+        if f.rule in ("soft-fail-step", "soft-fail-command")
+    }
+    assert soft == {
+        ("soft-fail-step", "Mypy"),
+        ("soft-fail-step", "Safety check"),
+        ("soft-fail-step", "Bandit"),
+        ("soft-fail-command", "Bandit"),
+        ("soft-fail-step", "pip-audit"),
+    }
