@@ -66,6 +66,23 @@ def test_tokens_with_bad_claims_are_rejected(claims: dict[str, object]) -> None:
         read_token(jwt.encode(claims, KEY, algorithm="HS256"), KEY, NOW)
 
 
+def test_a_remembered_token_is_still_checked_for_expiry_key_and_tampering() -> None:
+    """Verified tokens are memoised (issue 11); what is remembered never outlives the checks."""
+    user_id = uuid.uuid4()
+    token = issue_token(user_id, KEY, 60, NOW).token
+    for _ in range(3):  # verified once, then served from memory
+        assert read_token(token, KEY, NOW) == user_id
+    with pytest.raises(InvalidToken, match="expired"):
+        read_token(token, KEY, NOW + timedelta(seconds=60))  # the expiry is compared every time
+    with pytest.raises(InvalidToken):
+        read_token(token, "y" * 40, NOW)  # the key is part of what is remembered
+    header, payload, signature = token.split(".")
+    forged = ".".join([header, payload, signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")])
+    for _ in range(2):  # a failure is not remembered as a success
+        with pytest.raises(InvalidToken):
+            read_token(forged, KEY, NOW)
+
+
 def test_garbage_token_is_rejected() -> None:
     with pytest.raises(InvalidToken):
         read_token("not.a.jwt", KEY, NOW)
