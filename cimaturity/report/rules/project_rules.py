@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 
 from cimaturity.report.ci_follow import classify
 from cimaturity.report.project import Launch, LocalEntry, required_status_checks
@@ -163,7 +164,8 @@ def docs_match_jobs(ctx: RuleContext, params: Params) -> RuleOutcome:
     """The workflow documentation names every job, and no job that does not exist.
 
     A name counts as a job mention when it is in backticks or a heading and is either a real job
-    id or one of `known_jobs` (the plan's job names), so prose words are not mistaken for jobs.
+    id or one of `known_jobs` (the plan's job names), so prose words are not mistaken for jobs;
+    a workflow's file name (`deploy` for deploy.yml) is the workflow's, not a phantom job.
     """
     if (problem := _workflow_unreadable(ctx)) is not None:
         return problem
@@ -180,7 +182,9 @@ def docs_match_jobs(ctx: RuleContext, params: Params) -> RuleOutcome:
             token = match.group(1) or match.group(2)
             if token in vocabulary:
                 mentioned.add(token)
-    phantom = sorted(mentioned - real)
+    # a workflow's own name (`deploy` for deploy.yml) names the workflow, not a job
+    workflows = {PurePosixPath(file).stem for file in ctx.workflows.files}
+    phantom = sorted(mentioned - real - workflows)
     undocumented = sorted(real - mentioned)
     accurate = len(mentioned & real)
     fraction = accurate / (len(mentioned | real) or 1)

@@ -257,6 +257,19 @@ def test_a_validated_deployment_decides_over_the_workflow_text(tmp_path: Path) -
     assert fallback.status is RuleStatus.UNMET and "not run here" in fallback.evidence
 
 
+def test_a_workflow_named_in_the_docs_is_not_a_phantom_job(tmp_path: Path) -> None:
+    use = _rule("documentation", "docs_match_jobs")
+    root = fx.write(
+        tmp_path,
+        {
+            ".github/workflows/deploy.yml": "on: push\njobs:\n  deploy-staging: {steps: [{run: x}]}\n",
+            ".github/WORKFLOW_DOCUMENTATION.md": "## `deploy` (deploy.yml)\n\n- `deploy-staging`\n",
+        },
+    )
+    result = _apply(use, fx.context(root, fx.evidence()))
+    assert result.status is RuleStatus.MET, result
+
+
 def test_docs_must_match_jobs(tmp_path: Path) -> None:
     use = _rule("documentation", "docs_match_jobs")
     workflow = {
