@@ -61,19 +61,27 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 class UnitOfWork:
     """The request's database work, run in one thread call with one session (hence at most one
-    pooled connection, under the request's slot); the session is closed before the call returns."""
+    pooled connection) while holding one of the worker's request slots; the session is closed
+    and the slot given back as soon as the work returns."""
 
     def __init__(self, container: Container) -> None:
         self._container = container
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Work that writes (or must read in one transaction): commits are the work's own."""
-        return await run_in_threadpool(_in_session, self._container.sessions, work)
+        return await self._call(self._container.sessions, work)
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Read-only work whose statements need no shared snapshot: each is its own transaction
         (autocommit), so no BEGIN and no ROLLBACK round trip. A write here is an error."""
-        return await run_in_threadpool(_in_session, self._container.read_sessions, work)
+        return await self._call(self._container.read_sessions, work)
+
+    async def _call(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+        semaphore = await self._container.slots.acquire()  # on the event loop, holding nothing
+        try:
+            return await run_in_threadpool(_in_session, factory, work)
+        finally:
+            semaphore.release()
 
 
 def _in_session(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
@@ -81,7 +89,7 @@ def _in_session(factory: sessionmaker[Session], work: Callable[[Session], T]) ->
         return work(session)
 
 
-async def unit_of_work(container: ContainerDep, _slot: Annotated[None, Depends(request_slot)]) -> UnitOfWork:
+async def unit_of_work(container: ContainerDep) -> UnitOfWork:
     return UnitOfWork(container)
 
 
