@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The threads that run sync routes: the concurrency the pool is sized from.
+        # The threads that run the routes' blocking work: the concurrency the pool is sized from.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         if settings.should_auto_migrate:
             # The embedded SQLite database is brought to head on start-up (same migrations as

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     argon2_time_cost: PositiveInt = 3
     argon2_memory_cost_kib: Annotated[int, Field(ge=8)] = 65536
     max_body_bytes: PositiveInt = 64 * 1024
-    # Sizing (one uvicorn worker): WORKER_THREADS run the sync routes; every request doing
+    # Sizing (one uvicorn worker): WORKER_THREADS run the routes' blocking work; every request doing
     # database work holds one slot and at most one pooled connection. DB_POOL_SIZE defaults to
     # WORKER_THREADS so each busy thread can hold one; DB_POOL_OVERFLOW covers the health probe.
     # PostgreSQL needs max_connections >= workers * (DB_POOL_SIZE + DB_POOL_OVERFLOW).
