@@ -191,11 +191,15 @@ def refresh(session: Session, sms: SmsProvider, verification: Verification, now:
     return fresh
 
 
-def get_owned(session: Session, user_id: uuid.UUID, verification_id: uuid.UUID) -> Verification:
-    """The caller's verification, or NotFound — also when it belongs to someone else."""
-    found = session.scalar(
-        select(Verification).where(Verification.id == verification_id, Verification.user_id == user_id)
-    )
+def get_owned(
+    session: Session, user_id: uuid.UUID, verification_id: uuid.UUID, *, lock: bool = False
+) -> Verification:
+    """The caller's verification, or NotFound — also when it belongs to someone else. With
+    `lock`, the row stays locked (SELECT ... FOR UPDATE) until the session's transaction ends."""
+    query = select(Verification).where(Verification.id == verification_id, Verification.user_id == user_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.scalar(query)
     if found is None:
         raise NotFound("no such verification")
     return found
@@ -218,7 +222,11 @@ def list_owned(
 def cancel(
     session: Session, sms: SmsProvider, user_id: uuid.UUID, verification_id: uuid.UUID, now: datetime
 ) -> Verification:
-    verification = refresh(session, sms, get_owned(session, user_id, verification_id), now)
+    """Cancel at the provider, then record it and refund, for exactly one of concurrent cancels:
+    the row is locked first, so a second cancel waits and then finds it cancelled (409). Without
+    the lock, a second cancel could see the provider's "cancelled" between the first one's
+    provider call and its commit, record the cancellation itself, and both answer 409."""
+    verification = refresh(session, sms, get_owned(session, user_id, verification_id, lock=True), now)
     status = VerificationStatus(verification.status)
     if status is VerificationStatus.COMPLETED:
         raise Conflict("a code was already received; this verification cannot be cancelled")
