@@ -121,6 +121,7 @@ def require_user(session: Session, user_id: uuid.UUID) -> None:
 
 
 def user_from_token(container: Container, session: Session, token: str | None) -> User | None:
+    """The pages' signed-in user (session cookie), or None."""
     if not token:
         return None
     try:
@@ -128,20 +129,6 @@ def user_from_token(container: Container, session: Session, token: str | None) -
     except InvalidToken:
         return None
     return session.get(User, user_id)
-
-
-def current_user(
-    container: ContainerDep,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> User:
-    user = user_from_token(container, session, credentials.credentials if credentials else None)
-    if user is None:
-        raise Unauthorized()
-    return user
-
-
-UserDep = Annotated[User, Depends(current_user)]
 
 
 def client_ip(request: Request) -> str:
