@@ -464,6 +464,19 @@ def test_hatch_pdm_just_and_invoke_tasks_are_entry_points(tmp_path: Path) -> Non
     }
 
 
+def test_a_script_passing_its_arguments_to_invoke_ci_runs_every_check(tmp_path: Path) -> None:
+    """`exec invoke ci "$@"` run bare is the whole CI; `invoke ci --only lint "$@"` is lint only."""
+    whole = {"scripts/ci.sh": '#!/bin/sh\nexec .venv/bin/invoke ci "$@"\n'}
+    partial = {"scripts/ci.sh": '#!/bin/sh\nexec .venv/bin/invoke ci --only lint "$@"\n'}
+    met = _local(fx.write(tmp_path / "whole", {**whole, ".github/workflows/ci.yml": CI_RUFF_MYPY_TESTS}))
+    assert met.status is RuleStatus.MET, met
+    assert met.evidence.startswith("local CI entry point: script: scripts/ci.sh")
+    lint_only = _local(
+        fx.write(tmp_path / "partial", {**partial, ".github/workflows/ci.yml": CI_RUFF_MYPY_TESTS})
+    )
+    assert lint_only.status is not RuleStatus.MET, lint_only
+
+
 def test_a_subfolder_project_sees_its_own_scripts_and_the_repository_root(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     fx.write(
