@@ -31,6 +31,7 @@ class Container:
     engine: Engine
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]  # autocommit, same pool: single-statement reads
+    read_engine: Engine  # the same engine and pool in autocommit: reads of plain columns
     cache: Cache
     limiter: RateLimiter
     sms: SmsProvider
@@ -76,11 +77,13 @@ def build_container(
     else:  # embedded mode: one process, so process memory is a faithful cache and limiter
         cache = MemoryCache()
         limiter = MemoryRateLimiter()
+    read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Container(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
-        read_sessions=make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT")),
+        read_sessions=make_session_factory(read_engine),
+        read_engine=read_engine,
         cache=cache,
         limiter=limiter,
         sms=sms or make_sms_provider(settings),

@@ -132,6 +132,9 @@ class RequestSlots:
 
     async def acquire(self) -> asyncio.Semaphore:
         semaphore = self._semaphore()
+        if not semaphore.locked():  # a free slot, and nobody queued before us: no timer to arm
+            await semaphore.acquire()  # returns at once
+            return semaphore
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 await semaphore.acquire()

@@ -4,7 +4,7 @@ Threadpool hops are the cost of a sync dependency or route: FastAPI runs each sy
 each sync generator's enter and exit, the sync route and its response validation in a thread
 call of their own (six for a sync route with a session and a user). The API routes are `async`
 and their dependencies never block, so a request makes exactly one thread call: `UnitOfWork.run`
-(or `.read`), which opens the session, does the route's database work and closes the session
+(or `.read`, or `.query`), which opens the session, does the route's database work and closes the session
 before the thread returns. The HTML pages keep the sync `SessionDep` / `user_from_token`.
 """
 
@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -27,10 +30,12 @@ from app.models import User
 from app.security import InvalidToken, read_token
 
 SESSION_COOKIE = "session"
-bearer = HTTPBearer(auto_error=False, description="JWT from POST /api/v1/auth/login")
+BEARER_DESCRIPTION = "JWT from POST /api/v1/auth/login"
 
 
 T = TypeVar("T")
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 async def get_container(request: Request) -> Container:
@@ -76,10 +81,21 @@ class UnitOfWork:
         (autocommit), so no BEGIN and no ROLLBACK round trip. A write here is an error."""
         return await self._call(self._container.read_sessions, work)
 
+    async def query(self, work: Callable[[Connection], T]) -> T:
+        """A read of plain columns (no ORM entities) on a pooled connection in autocommit, as
+        `.read` does, without a session around it (building and closing one was a third of
+        GET /wallet's database work)."""
+        return await self._in_thread(_on_connection, self._container.read_engine, work)
+
     async def _call(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+        return await self._in_thread(_in_session, factory, work)
+
+    async def _in_thread(
+        self, func: Callable[[S, Callable[[R], T]], T], source: S, work: Callable[[R], T]
+    ) -> T:
         semaphore = await self._container.slots.acquire()  # on the event loop, holding nothing
         try:
-            return await run_in_threadpool(_in_session, factory, work)
+            return await run_in_threadpool(func, source, work)
         finally:
             semaphore.release()
 
@@ -89,6 +105,11 @@ def _in_session(factory: sessionmaker[Session], work: Callable[[Session], T]) ->
         return work(session)
 
 
+def _on_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.connect() as connection:
+        return work(connection)
+
+
 async def unit_of_work(container: ContainerDep) -> UnitOfWork:
     return UnitOfWork(container)
 
@@ -96,22 +117,42 @@ async def unit_of_work(container: ContainerDep) -> UnitOfWork:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-async def bearer_user_id(
-    container: ContainerDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> uuid.UUID:
-    """The user id of a valid, unexpired bearer token (signature and expiry checked here, on the
-    event loop: no database). The routes confirm in their unit of work that the user exists
-    (`require_user`, or a query that joins `users`), so a token of a deleted user is still 401."""
-    if credentials is None or not credentials.credentials:
-        raise Unauthorized()
-    try:
-        return read_token(credentials.credentials, container.settings.jwt_key, container.clock())
-    except InvalidToken:
-        raise Unauthorized() from None
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What an authenticated API route needs: the token's user id, the container and the
+    request's unit of work."""
+
+    user_id: uuid.UUID
+    container: Container
+    db: UnitOfWork
 
 
-UserIdDep = Annotated[uuid.UUID, Depends(bearer_user_id)]
+class BearerAuth(SecurityBase):
+    """`Authorization: Bearer <JWT>`, as the authenticated API routes' one dependency.
+
+    OpenAPI documents it as FastAPI's `HTTPBearer` (same scheme name and model). It replaces
+    three dependencies (the bearer credentials, the container, the unit of work, each resolved by
+    FastAPI per request) with one: the token's signature and expiry are checked here, on the
+    event loop, without the database; the route's unit of work confirms that the user still
+    exists (`require_user`, or a query that joins `users`), so a token of a deleted user is 401."""
+
+    def __init__(self, description: str) -> None:
+        self.model = HTTPBearerModel(description=description)
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> Caller:
+        container: Container = request.app.state.container
+        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        if not token or scheme.lower() != "bearer":
+            raise Unauthorized()
+        try:
+            user_id = read_token(token, container.settings.jwt_key, container.clock())
+        except InvalidToken:
+            raise Unauthorized() from None
+        return Caller(user_id, container, UnitOfWork(container))
+
+
+CallerDep = Annotated[Caller, Depends(BearerAuth(description=BEARER_DESCRIPTION))]
 
 
 def require_user(session: Session, user_id: uuid.UUID) -> None:

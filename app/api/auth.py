@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from app.api.schemas import Credentials, MeOut, RegisterRequest, TokenOut, UserOut
-from app.deps import ContainerDep, UnitOfWorkDep, UserIdDep, limit_login
+from app.deps import CallerDep, ContainerDep, UnitOfWorkDep, limit_login
 from app.errors import Unauthorized, problem_docs
 from app.models import User
 from app.security import issue_token
@@ -49,7 +49,9 @@ async def login(body: Credentials, request: Request, container: ContainerDep, db
 
 
 @router.get("/me", response_model=MeOut, responses=problem_docs(401))
-async def me(user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep) -> MeOut:
+async def me(caller: CallerDep) -> MeOut:
+    user_id, container, db = caller.user_id, caller.container, caller.db
+
     def work(session: Session) -> MeOut:
         user = session.get(User, user_id)
         if user is None:

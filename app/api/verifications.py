@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
 from app.api.schemas import PurchaseRequestIn, VerificationList, VerificationOut
-from app.deps import ContainerDep, UnitOfWorkDep, UserIdDep, limit_purchase, require_user
+from app.deps import CallerDep, limit_purchase, require_user
 from app.domain import IdempotencyConflict, InsufficientFunds, PurchaseRequest
 from app.errors import (
     IdempotencyKeyReused,
@@ -66,11 +66,11 @@ def to_out(row: Verification) -> VerificationOut:
 async def purchase(
     body: PurchaseRequestIn,
     response: Response,
-    user_id: UserIdDep,
-    container: ContainerDep,
-    db: UnitOfWorkDep,
+    caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> VerificationOut:
+    user_id, container, db = caller.user_id, caller.container, caller.db
+
     def work(session: Session) -> tuple[bool, VerificationOut]:
         require_user(session, user_id)
         limit_purchase(container, user_id)
@@ -106,11 +106,11 @@ async def purchase(
 
 @router.get("", response_model=VerificationList, responses=problem_docs(401, 422))
 async def list_verifications(
-    user_id: UserIdDep,
-    container: ContainerDep,
-    db: UnitOfWorkDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> VerificationList:
+    user_id, container, db = caller.user_id, caller.container, caller.db
+
     def work(session: Session) -> VerificationList:
         require_user(session, user_id)
         rows = verifications.list_owned(session, container.sms, user_id, limit, container.clock())
@@ -120,9 +120,9 @@ async def list_verifications(
 
 
 @router.get("/{verification_id}", response_model=VerificationOut, responses=problem_docs(401, 404, 422))
-async def get_verification(
-    verification_id: uuid.UUID, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
-) -> VerificationOut:
+async def get_verification(verification_id: uuid.UUID, caller: CallerDep) -> VerificationOut:
+    user_id, container, db = caller.user_id, caller.container, caller.db
+
     def work(session: Session) -> VerificationOut:
         require_user(session, user_id)
         row = verifications.get_owned(session, user_id, verification_id)
@@ -136,9 +136,9 @@ async def get_verification(
     response_model=VerificationOut,
     responses=problem_docs(401, 404, 409, 422, 502, 504),
 )
-async def cancel_verification(
-    verification_id: uuid.UUID, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
-) -> VerificationOut:
+async def cancel_verification(verification_id: uuid.UUID, caller: CallerDep) -> VerificationOut:
+    user_id, container, db = caller.user_id, caller.container, caller.db
+
     def work(session: Session) -> VerificationOut:
         require_user(session, user_id)
         try:

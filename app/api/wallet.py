@@ -18,7 +18,7 @@ from app.api.schemas import (
     WalletOut,
     WebhookAck,
 )
-from app.deps import ContainerDep, UnitOfWorkDep, UserIdDep, require_user
+from app.deps import CallerDep, ContainerDep, UnitOfWorkDep, require_user
 from app.errors import AppError, InvalidRequest, ProviderFailed, ProviderTimeout, Unauthorized, problem_docs
 from app.models import LedgerKind, Payment, PaymentStatus
 from app.providers import ProviderError, ProviderUnavailable
@@ -44,21 +44,22 @@ def _topup_out(payment: Payment) -> TopupOut:
 
 
 @router.get("/wallet", response_model=WalletOut, responses=problem_docs(401))
-async def wallet(user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep) -> WalletOut:
+async def wallet(caller: CallerDep) -> WalletOut:
     # One statement: the user's existence (authentication) and the balance together.
-    balance = await db.read(lambda session: ledger.balance_of_user(session, user_id))
+    balance = await caller.db.query(lambda connection: ledger.balance_of_user(connection, caller.user_id))
     if balance is None:
         raise Unauthorized()
-    return WalletOut(balance=balance, currency=container.settings.currency)
+    return WalletOut(balance=balance, currency=caller.container.settings.currency)
 
 
 @router.get("/wallet/transactions", response_model=LedgerPage, responses=problem_docs(401, 422))
 async def transactions(
-    user_id: UserIdDep,
-    db: UnitOfWorkDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> LedgerPage:
+    user_id, db = caller.user_id, caller.db
+
     def work(session: Session) -> LedgerPage:
         require_user(session, user_id)
         items = [
@@ -83,9 +84,8 @@ async def transactions(
     response_model=TopupOut,
     responses=problem_docs(401, 413, 422, 502, 504),
 )
-async def create_topup(
-    body: TopupRequest, user_id: UserIdDep, container: ContainerDep, db: UnitOfWorkDep
-) -> TopupOut:
+async def create_topup(body: TopupRequest, caller: CallerDep) -> TopupOut:
+    user_id, container, db = caller.user_id, caller.container, caller.db
     settings = container.settings
 
     def work(session: Session) -> TopupOut:
@@ -109,7 +109,9 @@ async def create_topup(
 
 
 @router.get("/wallet/topups/{topup_id}", response_model=TopupOut, responses=problem_docs(401, 404, 422))
-async def get_topup(topup_id: uuid.UUID, user_id: UserIdDep, db: UnitOfWorkDep) -> TopupOut:
+async def get_topup(topup_id: uuid.UUID, caller: CallerDep) -> TopupOut:
+    user_id, db = caller.user_id, caller.db
+
     def work(session: Session) -> TopupOut:
         require_user(session, user_id)
         return _topup_out(payments.get_owned(session, user_id, topup_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import InsufficientFunds, check_amount
@@ -33,11 +33,11 @@ _BALANCE_OF_USER = (
 )
 
 
-def balance_of_user(session: Session, user_id: uuid.UUID) -> int | None:
+def balance_of_user(connection: Connection, user_id: uuid.UUID) -> int | None:
     """The balance (0 without a wallet), or None when no such user: authentication and the
     balance in one statement, the whole of GET /wallet's database work. Columns, not entities,
-    so it runs on the session's connection without the ORM's result machinery."""
-    row = session.connection().execute(_BALANCE_OF_USER, {"user_id": user_id}).first()
+    so it runs on a plain connection, without a session or the ORM's result machinery."""
+    row = connection.execute(_BALANCE_OF_USER, {"user_id": user_id}).first()
     if row is None:
         return None
     return int(row[1] or 0)
