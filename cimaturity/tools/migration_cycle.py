@@ -72,18 +72,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def is_orphaned(name: str) -> bool:
+    """A throwaway database of this host whose creating process has ended (a run killed, or a
+    leak); a database of another host, or of a process still running, is not."""
+    parts = name.removeprefix(PREFIX).split("_")
+    return (
+        name.startswith(PREFIX)
+        and len(parts) == 3
+        and parts[0] == _host_tag()
+        and parts[1].isdigit()
+        and not _pid_alive(int(parts[1]))
+    )
+
+
 def sweep_leftovers(admin: psycopg.Connection[tuple[object, ...]]) -> list[str]:
     """Drop throwaway databases of this host whose creating process is dead (a killed run)."""
     rows = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX + "%",))
     dropped = []
     for (name,) in rows.fetchall():
-        parts = str(name)[len(PREFIX) :].split("_")
-        if (
-            len(parts) == 3
-            and parts[0] == _host_tag()
-            and parts[1].isdigit()
-            and not _pid_alive(int(parts[1]))
-        ):
+        if is_orphaned(str(name)):
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(str(name)))
             )
