@@ -26,7 +26,7 @@ class BanditRun:
 
     results: tuple[SarifResult, ...]
     skipped: tuple[tuple[str, str], ...]  # (file, bandit's reason)
-    nosec: int  # results hidden by `# nosec`, as bandit counts them
+    nosec: int  # results bandit hid for a no-security-check comment (its own count)
 
 
 def _paths(ctx: CheckContext) -> tuple[str, ...]:
