@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cimaturity.report.workflows import ci_root
+from cimaturity.report.workflows import ci_root, workflow_files
 
 
-def workflow_files(project: Path) -> tuple[Path, tuple[str, ...]]:
+def audited_workflows(project: Path) -> tuple[Path, tuple[str, ...]]:
     """(the repository root the paths are relative to, the workflow files, sorted)."""
     root = ci_root(project)
-    folder = root / ".github" / "workflows"
-    if not folder.is_dir():
-        return root, ()
-    paths = sorted(p for p in [*folder.glob("*.yml"), *folder.glob("*.yaml")] if p.is_file())
-    return root, tuple(path.relative_to(root).as_posix() for path in paths)
+    return root, workflow_files(root)

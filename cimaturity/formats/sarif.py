@@ -66,6 +66,12 @@ class SarifResult:
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # the tool's stable ids (SARIF 3.27.16)
     partial_fingerprints: Mapping[str, str] = field(default_factory=dict)  # SARIF 3.27.17
 
+    @property
+    def where(self) -> str:
+        """`file:line` for a gate's reason (`?` for a result without a file)."""
+        file = self.file or "?"
+        return f"{file}:{self.line}" if self.line is not None else file
+
 
 @dataclass(frozen=True)
 class Notification:

@@ -121,8 +121,7 @@ class WorkflowFacts:
 def load_workflows(project: Path) -> WorkflowFacts:
     """The workflows of the repository holding `project` (its git root)."""
     root = ci_root(project)
-    folder = root / ".github" / "workflows"
-    paths = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.is_dir() else []
+    paths = [root / relative for relative in workflow_files(root)]
     follower = CiFollower(root)
     jobs: list[Job] = []
     triggers: set[str] = set()
@@ -144,6 +143,16 @@ def load_workflows(project: Path) -> WorkflowFacts:
         triggers=frozenset(triggers),
         problems=tuple(dict.fromkeys(problems)),
     )
+
+
+def workflow_files(root: Path) -> tuple[str, ...]:
+    """The workflow files GitHub reads (`.github/workflows/*.yml|yaml` of the repository root
+    `root`), relative to it, sorted: what the rules, the audit and the docs all read."""
+    folder = root / ".github" / "workflows"
+    if not folder.is_dir():
+        return ()
+    paths = sorted(p for p in [*folder.glob("*.yml"), *folder.glob("*.yaml")] if p.is_file())
+    return tuple(path.relative_to(root).as_posix() for path in paths)
 
 
 def ci_root(project: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import cimaturity
 from cimaturity.atomic import write_text_atomic
-from cimaturity.audit.inputs import workflow_files
+from cimaturity.audit.inputs import audited_workflows
 from cimaturity.audit.located import load_located
 from cimaturity.audit.rules import Finding, Workflow, audit
 from cimaturity.audit.sarif_out import UNREADABLE, to_sarif
@@ -24,7 +24,7 @@ from cimaturity.report.workflows import load_workflows
 
 
 def run(project: Path) -> tuple[list[Finding], tuple[str, ...]]:
-    root, files = workflow_files(project)
+    root, files = audited_workflows(project)
     facts = load_workflows(project)  # what each job reaches through tox, pre-commit, scripts
     workflows: list[Workflow] = []
     broken: list[Finding] = []

@@ -95,15 +95,6 @@ class DocFacts:
         return tuple(workflow.file for workflow in self.workflows)
 
 
-def workflow_files(root: Path) -> tuple[str, ...]:
-    """The workflow files GitHub reads, repository-relative, sorted (as `load_workflows` globs)."""
-    folder = root / ".github" / "workflows"
-    if not folder.is_dir():
-        return ()
-    paths = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
-    return tuple(path.relative_to(root).as_posix() for path in paths)
-
-
 def gather(project: Path) -> DocFacts:
     """The workflows of the repository holding `project`."""
     root = ci_root(project)
