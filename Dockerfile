@@ -8,7 +8,7 @@
 #
 # Sizing (app/README.md, "Sizing"): one uvicorn worker per core, WEB_CONCURRENCY=2 for the 2-core
 # reference host (uvicorn reads it as --workers); each worker pools WORKER_THREADS (40) + 5
-# connections, so PostgreSQL needs max_connections >= 90.
+# connections, and 3 for the reads on its event loop, so PostgreSQL needs max_connections >= 96.
 
 FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7 AS builder
 ENV PIP_NO_CACHE_DIR=1 \

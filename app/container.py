@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.cache import Cache, MemoryCache, RedisCache
 from app.db import RequestSlots, make_engine, make_session_factory
+from app.loop_reads import LoopReads
 from app.providers import PaymentProvider, SmsProvider, make_payment_provider, make_sms_provider
 from app.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from app.security import Passwords
@@ -40,6 +41,7 @@ class Container:
     slots: RequestSlots
     redis_client: redis.Redis | None = None
     clock: Clock = field(default=utc_now)
+    loop_reads: LoopReads | None = None  # PostgreSQL only; opened by the app's lifespan
 
     def close(self) -> None:
         self.engine.dispose()
@@ -92,4 +94,11 @@ def build_container(
         slots=RequestSlots(settings.effective_db_pool_size, settings.db_pool_timeout_seconds),
         redis_client=client,
         clock=clock or utc_now,
+        loop_reads=None
+        if settings.is_sqlite
+        else LoopReads(
+            settings.effective_database_url,
+            size=settings.db_read_pool_size,
+            timeout_seconds=settings.db_pool_timeout_seconds,
+        ),
     )

@@ -4,16 +4,16 @@ Threadpool hops are the cost of a sync dependency or route: FastAPI runs each sy
 each sync generator's enter and exit, the sync route and its response validation in a thread
 call of their own (six for a sync route with a session and a user). The API routes are `async`
 and their dependencies never block, so a request makes exactly one thread call: `UnitOfWork.run`
-(or `.read`, or `.query`), which opens the session, does the route's database work and closes the session
+(or `.read`, or `.first`), which opens the session, does the route's database work and closes the session
 before the thread returns. The HTML pages keep the sync `SessionDep` / `user_from_token`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from app.container import Container
 from app.db import session_scope
 from app.errors import RateLimited, Unauthorized
+from app.loop_reads import Query
 from app.models import User
 from app.security import InvalidToken, read_token
 
@@ -81,11 +82,19 @@ class UnitOfWork:
         (autocommit), so no BEGIN and no ROLLBACK round trip. A write here is an error."""
         return await self._call(self._container.read_sessions, work)
 
-    async def query(self, work: Callable[[Connection], T]) -> T:
-        """A read of plain columns (no ORM entities) on a pooled connection in autocommit, as
-        `.read` does, without a session around it (building and closing one was a third of
-        GET /wallet's database work)."""
-        return await self._in_thread(_on_connection, self._container.read_engine, work)
+    async def first(self, query: Query, params: Mapping[str, object]) -> Sequence[Any] | None:
+        """The first row of a single-statement read of plain columns, in autocommit. On
+        PostgreSQL it runs on the event loop (`app.loop_reads`: no thread call, no session);
+        elsewhere (SQLite, or a loop the app's lifespan did not open) on a pooled connection in
+        the thread path, without a session around it."""
+        reads = self._container.loop_reads
+        if reads is not None and reads.serves_running_loop():
+            return await reads.first(query, params)
+        return await self._in_thread(
+            _on_connection,
+            self._container.read_engine,
+            lambda connection: connection.execute(query.statement, params).first(),
+        )
 
     async def _call(self, factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
         return await self._in_thread(_in_session, factory, work)

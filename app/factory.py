@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
+import psycopg
 import redis
 import sqlalchemy.exc
 from fastapi import APIRouter, FastAPI, Request
@@ -72,10 +73,13 @@ def _database_busy(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def _database_error(_request: Request, exc: Exception) -> JSONResponse:
-    """A connection cut while in use (a database restart): SQLAlchemy has invalidated the pool,
-    so a retry gets a fresh connection; any other database error is a 500."""
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-        logger.warning("database connection lost: %s", type(exc.orig).__name__)
+    """A connection cut while in use (a database restart): SQLAlchemy has invalidated the pool
+    (or, for a read on the event loop, psycopg's pool discards the connection), so a retry gets
+    a fresh connection; any other database error is a 500."""
+    lost = isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated
+    if lost or isinstance(exc, psycopg.OperationalError):
+        cause = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+        logger.warning("database connection lost: %s", type(cause).__name__)
         return problem_response(
             503,
             "unavailable",
@@ -136,8 +140,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             # production, so it also gets the seeded catalogue). A real database is migrated by
             # the deploy step (`alembic upgrade head`), never by every worker racing at boot.
             migrate.upgrade(ready.engine)
-        yield
-        ready.close()
+        if ready.loop_reads is not None:
+            await ready.loop_reads.open()
+        try:
+            yield
+        finally:
+            if ready.loop_reads is not None:
+                await ready.loop_reads.close()
+            ready.close()
 
     app = FastAPI(
         title="SMS verification service",
@@ -152,6 +162,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_exception_handler(DatabaseBusy, _database_busy)
     app.add_exception_handler(sqlalchemy.exc.TimeoutError, _database_busy)
     app.add_exception_handler(sqlalchemy.exc.DBAPIError, _database_error)
+    app.add_exception_handler(psycopg.OperationalError, _database_error)
     app.include_router(health.root_router)
     app.include_router(api_router())
     app.include_router(pages_router)

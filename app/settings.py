@@ -79,11 +79,14 @@ class Settings(BaseSettings):
     # Sizing (one uvicorn worker): WORKER_THREADS run the routes' blocking work; every request doing
     # database work holds one slot and at most one pooled connection. DB_POOL_SIZE defaults to
     # WORKER_THREADS so each busy thread can hold one; DB_POOL_OVERFLOW covers the health probe.
-    # PostgreSQL needs max_connections >= workers * (DB_POOL_SIZE + DB_POOL_OVERFLOW).
+    # PostgreSQL needs max_connections >= workers * (DB_POOL_SIZE + DB_POOL_OVERFLOW + DB_READ_POOL_SIZE).
     worker_threads: Annotated[int, Field(ge=1, le=1000)] = 40
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] | None = None
     db_pool_overflow: Annotated[int, Field(ge=0, le=100)] = 5
     db_pool_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    # Connections for the reads that run on the event loop (GET wallet, `app/loop_reads.py`): each
+    # is held for one round trip, so a few serve the whole worker.
+    db_read_pool_size: Annotated[int, Field(ge=1, le=100)] = 3
     git_sha: str | None = None
 
     @model_validator(mode="after")

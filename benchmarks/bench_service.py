@@ -195,6 +195,7 @@ def _install_counters(counts: collections.Counter[str]) -> None:
     """Count thread calls, Redis round trips and libpq sends in this process."""
     import anyio.to_thread
     import psycopg
+    import psycopg_pool
     import redis.connection
 
     if psycopg.pq.__impl__ != "python":
@@ -214,6 +215,20 @@ def _install_counters(counts: collections.Counter[str]) -> None:
         send(self, *args, **kwargs)
 
     connection.send_packed_command = counted_send  # type: ignore[method-assign]
+    # The reads on the event loop (app/loop_reads.py) bypass SQLAlchemy's events: count them here.
+    execute = psycopg.AsyncConnection.execute
+    getconn = psycopg_pool.AsyncConnectionPool.getconn
+
+    async def counted_execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["sql"] += 1
+        return await execute(self, *args, **kwargs)
+
+    async def counted_getconn(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["checkouts"] += 1
+        return await getconn(self, *args, **kwargs)
+
+    psycopg.AsyncConnection.execute = counted_execute  # type: ignore[method-assign]
+    psycopg_pool.AsyncConnectionPool.getconn = counted_getconn  # type: ignore[method-assign]
     pgconn = psycopg.pq.PGconn
     for name in (
         "exec_",

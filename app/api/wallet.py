@@ -46,7 +46,8 @@ def _topup_out(payment: Payment) -> TopupOut:
 @router.get("/wallet", response_model=WalletOut, responses=problem_docs(401))
 async def wallet(caller: CallerDep) -> WalletOut:
     # One statement: the user's existence (authentication) and the balance together.
-    balance = await caller.db.query(lambda connection: ledger.balance_of_user(connection, caller.user_id))
+    row = await caller.db.first(ledger.BALANCE_OF_USER, {"user_id": caller.user_id})
+    balance = ledger.balance_from_row(row)
     if balance is None:
         raise Unauthorized()
     return WalletOut(balance=balance, currency=caller.container.settings.currency)

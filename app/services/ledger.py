@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import InsufficientFunds, check_amount
+from app.loop_reads import Query
 from app.models import LedgerEntry, LedgerKind, User, Wallet
 
 
@@ -23,9 +26,11 @@ def balance(session: Session, user_id: uuid.UUID) -> int:
     return int(value or 0)
 
 
-# Built once: GET /wallet runs it on every request (building and hashing a new statement each
-# time was a tenth of that request's work).
-_BALANCE_OF_USER = (
+# The whole of GET /wallet's database work: the user's existence (authentication) and the
+# balance in one statement. Built once (building and hashing a new statement each time was a
+# tenth of that request's work); columns, not entities, so it runs without a session, and on
+# PostgreSQL on the event loop (`UnitOfWork.first`).
+BALANCE_OF_USER = Query.of(
     select(User.id, Wallet.balance)
     .select_from(User)
     .outerjoin(Wallet, Wallet.user_id == User.id)
@@ -33,11 +38,8 @@ _BALANCE_OF_USER = (
 )
 
 
-def balance_of_user(connection: Connection, user_id: uuid.UUID) -> int | None:
-    """The balance (0 without a wallet), or None when no such user: authentication and the
-    balance in one statement, the whole of GET /wallet's database work. Columns, not entities,
-    so it runs on a plain connection, without a session or the ORM's result machinery."""
-    row = connection.execute(_BALANCE_OF_USER, {"user_id": user_id}).first()
+def balance_from_row(row: Sequence[Any] | None) -> int | None:
+    """BALANCE_OF_USER's answer: the balance (0 without a wallet), or None when no such user."""
     if row is None:
         return None
     return int(row[1] or 0)

@@ -62,7 +62,9 @@ def test_a_pool_timeout_is_a_503_with_retry_after(
     user_id = new_user(container, funds=1000)
     with TestClient(create_app(container=container), raise_server_exceptions=False) as client:
         with tiny_engine.connect():  # the pool's only connection, held elsewhere
-            _assert_busy(client.get("/api/v1/wallet", headers=_bearer(user_id)))
+            # The ledger reads on the sync pool (GET wallet reads on the event loop's own pool:
+            # tests/integration/test_loop_reads.py holds that one).
+            _assert_busy(client.get("/api/v1/wallet/transactions", headers=_bearer(user_id)))
         after = client.get("/api/v1/wallet", headers=_bearer(user_id))
     assert (after.status_code, after.json()["balance"]) == (200, 1000)
 

@@ -1,6 +1,7 @@
-"""What one request costs, counted instead of timed (issue 11): SQL statements, threadpool hops
-and Redis round trips per request on PostgreSQL and Redis. A change that adds a query, a thread
-call or a Redis call to a hot path fails here, however noisy the machine is."""
+"""What one request costs, counted instead of timed (issue 11): SQL statements (on the sync
+pool and on the event loop's), threadpool hops and Redis round trips per request on PostgreSQL
+and Redis. A change that adds a query, a thread call or a Redis call to a hot path fails here,
+however noisy the machine is."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 import anyio.to_thread
 import httpx
+import psycopg
 import pytest
 import redis.connection
 from fastapi.testclient import TestClient
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event
 
 from app.container import Container
@@ -57,6 +60,19 @@ def costs(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cos
     def on_checkout(*_args: Any) -> None:
         found.counts["checkouts"] += 1
 
+    execute = psycopg.AsyncConnection.execute
+    getconn = AsyncConnectionPool.getconn
+
+    async def counted_execute(self: psycopg.AsyncConnection[Any], *args: Any, **kwargs: Any) -> Any:
+        found.counts["loop sql"] += 1
+        return await execute(self, *args, **kwargs)
+
+    async def counted_getconn(self: AsyncConnectionPool[Any], *args: Any, **kwargs: Any) -> Any:
+        found.counts["loop checkouts"] += 1
+        return await getconn(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "execute", counted_execute)
+    monkeypatch.setattr(AsyncConnectionPool, "getconn", counted_getconn)
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted_run_sync)
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted_send)
     event.listen(container.engine, "before_cursor_execute", on_statement)
@@ -73,7 +89,7 @@ def _bearer(container: Container, user_id: uuid.UUID) -> dict[str, str]:
     return {"Authorization": f"Bearer {token.token}"}
 
 
-def test_get_wallet_is_one_statement_one_thread_call_and_no_redis(
+def test_get_wallet_is_one_statement_on_the_event_loop_and_no_redis(
     client: TestClient, container: Container, costs: Costs
 ) -> None:
     user_id = new_user(container, funds=1234)
@@ -81,11 +97,11 @@ def test_get_wallet_is_one_statement_one_thread_call_and_no_redis(
     client.get("/api/v1/wallet", headers=headers)  # warm: first connection, prepared caches
     response, counts = costs.measure(lambda: client.get("/api/v1/wallet", headers=headers))
     assert (response.status_code, response.json()["balance"]) == (200, 1234)
-    # Before issue 11's fixes: 2 statements (the whole user row, then the balance), 6 hops.
-    assert counts["sql"] == 1, counts
-    assert counts["hops"] == 1, counts
-    assert counts["checkouts"] == 1, counts
-    assert counts["redis"] == 0, counts
+    # Before issue 11's fixes: 2 statements (the whole user row, then the balance), 6 hops; then
+    # 1 statement in 1 hop on the sync pool; now on the loop's own pool, without a thread call.
+    assert counts["loop sql"] == 1, counts
+    assert counts["loop checkouts"] == 1, counts
+    assert (counts["sql"], counts["checkouts"], counts["hops"], counts["redis"]) == (0, 0, 0, 0), counts
 
 
 def test_a_warm_catalogue_is_one_redis_read_and_no_sql(
