@@ -57,6 +57,12 @@ PING_AFTER_IDLE_SECONDS = 5.0
 _RETURNED_AT = "returned_at"
 
 
+def sat_idle(returned_at: float | None, idle_seconds: float) -> bool:
+    """Whether a pooled connection returned at `returned_at` (monotonic; None: never used) has
+    sat idle long enough to be pinged before it is handed out again."""
+    return returned_at is not None and time.monotonic() - returned_at > idle_seconds
+
+
 def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
     """Pessimistic disconnect handling for connections that sat idle, without a round trip for
     the others. `pool_pre_ping` pings on *every* checkout: one extra round trip per request, half
@@ -72,8 +78,7 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = PING_AFTER_IDLE_
     def checked_out(
         dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
     ) -> None:
-        returned_at = record.info.get(_RETURNED_AT)
-        if returned_at is None or time.monotonic() - returned_at <= idle_seconds:
+        if not sat_idle(record.info.get(_RETURNED_AT), idle_seconds):
             return  # a new connection, or one in use moments ago
         try:
             engine.dialect.do_ping(dbapi_connection)
@@ -111,6 +116,11 @@ class DatabaseBusy(Exception):
         super().__init__("the database is busy")
         self.retry_after = retry_after
 
+    @classmethod
+    def after_waiting(cls, timeout_seconds: float) -> DatabaseBusy:
+        """Busy after waiting `timeout_seconds`: retry after about as long (at least 1 s)."""
+        return cls(retry_after=max(1, round(timeout_seconds)))
+
 
 class RequestSlots:
     """At most `size` requests of this worker hold a session at once (one asyncio semaphore per
@@ -139,7 +149,7 @@ class RequestSlots:
             async with asyncio.timeout(self.timeout_seconds):
                 await semaphore.acquire()
         except TimeoutError:
-            raise DatabaseBusy(retry_after=max(1, round(self.timeout_seconds))) from None
+            raise DatabaseBusy.after_waiting(self.timeout_seconds) from None
         return semaphore
 
 

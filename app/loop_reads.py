@@ -29,7 +29,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import Select, make_url
 
-from app.db import PING_AFTER_IDLE_SECONDS, DatabaseBusy
+from app.db import PING_AFTER_IDLE_SECONDS, DatabaseBusy, sat_idle
 
 _PSYCOPG = make_url("postgresql+psycopg://").get_dialect()()
 
@@ -114,7 +114,7 @@ class LoopReads:
         try:
             connection = await pool.getconn()
         except PoolTimeout:
-            raise DatabaseBusy(retry_after=max(1, round(self.timeout_seconds))) from None
+            raise DatabaseBusy.after_waiting(self.timeout_seconds) from None
         try:
             cursor = await connection.execute(query.sql, params)
             return await cursor.fetchone()
@@ -125,7 +125,6 @@ class LoopReads:
             await pool.putconn(connection)
 
     async def _ping_if_idle(self, connection: AsyncConnection[Any]) -> None:
-        returned_at = self._returned_at.get(connection)
-        if returned_at is None or time.monotonic() - returned_at <= self._ping_after_idle_seconds:
+        if not sat_idle(self._returned_at.get(connection), self._ping_after_idle_seconds):
             return  # a new connection, or one in use moments ago
         await AsyncConnectionPool.check_connection(connection)  # raises: the pool replaces it
