@@ -166,6 +166,9 @@ class Check:
       reason instead of `error`, except inside GitHub Actions itself, where it must run.
     - `extra`: the optional dependency group of the cimaturity package that installs `tools`
       (`load` for locust): a missing tool's reason then says `pip install "cimaturity[load]"`.
+    - `in_working_copy`: the commands run in a throwaway copy of the project
+      (`cimaturity.workcopy`), not in the project root: they run the project's tests, which may
+      write where they run, and the checked project is never written to.
     """
 
     name: str
@@ -184,6 +187,7 @@ class Check:
     probes: tuple[Probe, ...] = ()
     runs_elsewhere: str | None = None
     extra: str | None = None
+    in_working_copy: bool = False
 
     def expected_artifacts(self, ctx: CheckContext) -> tuple[str, ...]:
         return self.artifacts if self.artifacts_for is None else self.artifacts_for(ctx)

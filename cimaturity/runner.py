@@ -7,6 +7,7 @@ services? commands under one deadline, artifacts present, gate) -> record run.js
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -15,15 +16,15 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 from urllib.parse import urlsplit
 
-from cimaturity import __version__, proc, runs
+from cimaturity import __version__, proc, runs, workcopy
 from cimaturity.config import ProjectConfig
 from cimaturity.model import (
     ArtifactError,
@@ -301,8 +302,6 @@ def execute(
             if check.version_argv
             else None
         )
-        outcomes: list[CommandOutcome] = []
-        exit_code: int | None = None
         try:
             commands = check.commands(ctx)
         except ArtifactError as exc:
@@ -312,36 +311,16 @@ def execute(
             return finish(
                 Verdict.error(f"could not build the command: {type(exc).__name__}: {exc}"), None, version
             )
-        for command in commands:
-            remaining = timeout_s - (time.monotonic() - clock)
-            try:
-                result = proc.run(
-                    _argv(command.argv, ctx),
-                    cwd=command.cwd or ctx.root,
-                    env={**ctx.env, **command.env},
-                    timeout_s=remaining,
-                    log=log,
+        try:
+            with _workdir(check, ctx, expected, log) as (workdir, workdir_env):
+                outcomes, exit_code, failure = _run_commands(
+                    commands, ctx, workdir, workdir_env, clock + timeout_s, timeout_s, log
                 )
-            except proc.ToolMissingError as exc:
-                return finish(Verdict.error(str(exc)), None, version)
-            except proc.CommandTimeoutError:
-                return finish(
-                    Verdict.error(f"{_tool_name(command)} timed out after {timeout_s:.0f}s"), None, version
-                )
-            except OSError as exc:
-                return finish(Verdict.error(f"{command.tool} could not start: {exc}"), None, version)
-            exit_code = result.exit_code
-            if result.exit_code not in command.ok_exit_codes:
-                expected_codes = " or ".join(str(code) for code in sorted(command.ok_exit_codes))
-                return finish(
-                    Verdict.error(
-                        f"{_tool_name(command)} failed: exit {result.exit_code} (expected {expected_codes}): "
-                        f"{proc.first_error_line(result.output)}"
-                    ),
-                    exit_code,
-                    version,
-                )
-            outcomes.append(CommandOutcome(command, result.exit_code, result.duration_s, result.output))
+        except workcopy.WorkingCopyError as exc:
+            log.write(f"{exc}\n")
+            return finish(Verdict.error(str(exc)), None, version)
+        if failure is not None:
+            return finish(failure, exit_code, version)
         absent = [name for name in expected if not _nonempty(ctx.artifact_dir / name)]
         if absent:
             # The tool's own complaint says why; "file missing" alone hides the cause.
@@ -359,6 +338,66 @@ def execute(
             return finish(Verdict.error(f"gate crashed: {type(exc).__name__}: {exc}"), exit_code, version)
         log.write(f"gate: {verdict.status.value}: {verdict.reason}\n")
         return finish(verdict, exit_code, version)
+
+
+def _run_commands(
+    commands: Sequence[Command],
+    ctx: CheckContext,
+    workdir: Path,
+    workdir_env: Mapping[str, str],
+    deadline: float,
+    timeout_s: float,
+    log: IO[str],
+) -> tuple[list[CommandOutcome], int | None, Verdict | None]:
+    """Run the commands in order in `workdir` until `deadline` (monotonic; the check's
+    `timeout_s` in all): their outcomes, the last exit code, and the error that stopped them (a
+    missing tool, a timeout, an exit code outside the command's own)."""
+    outcomes: list[CommandOutcome] = []
+    exit_code: int | None = None
+    for command in commands:
+        try:
+            result = proc.run(
+                _argv(command.argv, ctx),
+                cwd=command.cwd or workdir,
+                env={**ctx.env, **workdir_env, **command.env},
+                timeout_s=deadline - time.monotonic(),
+                log=log,
+            )
+        except proc.ToolMissingError as exc:
+            return outcomes, None, Verdict.error(str(exc))
+        except proc.CommandTimeoutError:
+            return outcomes, None, Verdict.error(f"{_tool_name(command)} timed out after {timeout_s:.0f}s")
+        except OSError as exc:
+            return outcomes, None, Verdict.error(f"{command.tool} could not start: {exc}")
+        exit_code = result.exit_code
+        if result.exit_code not in command.ok_exit_codes:
+            expected_codes = " or ".join(str(code) for code in sorted(command.ok_exit_codes))
+            return (
+                outcomes,
+                exit_code,
+                Verdict.error(
+                    f"{_tool_name(command)} failed: exit {result.exit_code} (expected {expected_codes}): "
+                    f"{proc.first_error_line(result.output)}"
+                ),
+            )
+        outcomes.append(CommandOutcome(command, result.exit_code, result.duration_s, result.output))
+    return outcomes, exit_code, None
+
+
+@contextlib.contextmanager
+def _workdir(
+    check: Check, ctx: CheckContext, artifacts: Sequence[str], log: IO[str]
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """Where the commands run, and what that adds to their environment: the project root, or a
+    throwaway copy of it for a check that runs the project's tests (`Check.in_working_copy`),
+    whose artifacts then name the project instead of the copy."""
+    if not check.in_working_copy:
+        yield ctx.root, {}
+        return
+    with workcopy.working_copy(ctx.root, ctx.env) as copy:
+        log.write(f"running in a copy of the project, {copy} (the project is never written to)\n")
+        yield copy, workcopy.python_path(copy, ctx.env)
+        workcopy.write_back_paths((ctx.artifact_dir / name for name in artifacts), copy, ctx.root)
 
 
 def _quick_limit(timeout_s: float, clock: float) -> float:

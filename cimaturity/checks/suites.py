@@ -71,6 +71,7 @@ def pytest_suite(name: str, summary: str, services: tuple[Service, ...], timeout
         version_argv=("python", "-c", "import pytest; print('pytest', pytest.__version__)"),
         timeout_s=timeout_s,
         runs_project_code=True,
+        in_working_copy=True,
     )
 
 

@@ -142,4 +142,5 @@ TEST = Check(
     version_argv=("python", "-c", "import pytest; print('pytest', pytest.__version__)"),
     timeout_s=900.0,
     runs_project_code=True,
+    in_working_copy=True,
 )

@@ -27,6 +27,7 @@ from cimaturity.atomic import write_text_atomic
 from cimaturity.proc import first_error_line
 from cimaturity.targetenv.interpreters import Interpreter
 from cimaturity.targetenv.plan import InstallPlan, Source
+from cimaturity.workcopy import NOT_COPIED
 
 FORMAT = 1  # bump when the layout of a cached environment changes
 MARKER = "cimaturity-env.json"
@@ -105,7 +106,7 @@ def provision(
         source = _build_root(plan, project)
         say(f"copying {source.name}/ to build it there (the project is never written to)")
         copy = home / "source"
-        shutil.copytree(source, copy, ignore=_NOT_COPIED, symlinks=True)
+        shutil.copytree(source, copy, ignore=NOT_COPIED, symlinks=True)
         project_copy = copy / project.relative_to(source)
         for label, argv in _steps(
             _rebased(plan, project, project_copy), interpreter, project_copy, venv, home, uv
@@ -117,20 +118,6 @@ def provision(
         record = {"format": FORMAT, "plan": plan.described, "python": str(interpreter.version)}
         write_text_atomic(home / MARKER, json.dumps(record, indent=2) + "\n")
         return python_in(venv), False
-
-
-_NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "node_modules",
-    "reports",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-)
 
 
 def _build_root(plan: InstallPlan, project: Path) -> Path:

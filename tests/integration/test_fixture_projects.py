@@ -107,6 +107,22 @@ def test_a_src_layout_project_tests_its_own_source_not_an_installed_copy(
     assert tree_hash(project) == before
 
 
+def test_tests_that_write_where_they_run_leave_the_checked_tree_unchanged(
+    tmp_path: Path, env_cache: Path
+) -> None:
+    """They run in a copy: their file lands there, and `git` in them sees this repository, its
+    uncommitted file included (as httpx's key-log test leaves `test` in its working directory)."""
+    project = checkout("writes_in_cwd", tmp_path)
+    (project / "uncommitted.txt").write_text("not committed\n", encoding="utf-8")
+    before = tree_hash(project)
+    results = run(project, env_cache, only=("test",))
+    assert results["test"].status is Status.PASSED, results["test"].reason
+    assert tree_hash(project) == before
+    assert not (project / "tides.log").exists()
+    coverage = (project / "reports" / "latest" / "artifacts" / "test" / "coverage.xml").read_text()
+    assert "cimaturity-copy-" not in coverage and str(project) in coverage  # names the project
+
+
 def test_black_isort_flake8_are_the_judges_not_ruffs_defaults(tmp_path: Path, env_cache: Path) -> None:
     project = checkout("black_isort_flake8", tmp_path)
     results = run(project, env_cache, only=("lint",))

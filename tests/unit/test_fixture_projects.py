@@ -38,6 +38,9 @@ class Shape:
     test_dir: str = "."  # where the project's tests are run from
     needs: tuple[str, ...] = ()  # modules its tests import beyond pytest and the standard library
     env: Mapping[str, str] = field(default_factory=dict)  # PYTHONPATH=src stands for the editable install
+    # Its tests look at their repository: run them in a fresh one (one commit, "fixture", and
+    # an uncommitted file), as tests/integration/test_fixture_projects.py checks it out.
+    repository: bool = False
 
 
 SHAPES = (
@@ -49,6 +52,7 @@ SHAPES = (
     Shape("src_layout", env={"PYTHONPATH": "src"}),
     Shape("service_subfolder", test_dir="backend", needs=("fastapi", "sqlalchemy", "httpx")),
     Shape("ruff_would_fix"),
+    Shape("writes_in_cwd", repository=True),
 )
 BY_NAME = {shape.name: shape for shape in SHAPES}
 
@@ -278,6 +282,12 @@ def test_own_tests_pass_with_this_interpreter(shape: Shape, tmp_path: Path) -> N
     env.update(shape.env)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # this venv's plugins (playwright, locust...) cost seconds
+    if shape.repository:
+        identity = ("-c", "user.name=t", "-c", "user.email=t@example.invalid")
+        commit = (*identity, "commit", "-q", "-m", "fixture")
+        for argv in (("init", "-q", "-b", "main"), ("add", "-A"), commit):
+            subprocess.run(["git", *argv], cwd=copy, env=env, check=True, capture_output=True)
+        (copy / "uncommitted.txt").write_text("not committed\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=copy / shape.test_dir,

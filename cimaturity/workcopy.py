@@ -1,0 +1,101 @@
+"""A throwaway copy of the checked project, for the checks that run its tests.
+
+A project's tests may write where they run: httpx's keylog test leaves a file named `test` in
+the working directory, and others write fixtures' output or databases. The checked project must
+never change. So these checks run in a copy.
+
+- The copy is a git clone that shares the project's objects (read-only) with the working tree
+  copied over it, so uncommitted changes are tested and `git` inside a test sees the same history
+  and status.
+- Environments and caches are left out (`NOT_COPIED`).
+- A `src/` layout is put first on PYTHONPATH, so the copy's code is imported and measured
+  rather than the project's editable install.
+- Paths in the artifacts are written back to the project's own, so the report reads as if the
+  tests ran in place.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from cimaturity.atomic import write_bytes_atomic
+
+# Never copied: environments, dependencies, caches and reports (also left out of builds).
+NOT_COPIED = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "reports",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+)
+GIT_TIMEOUT_S = 120.0
+
+
+class WorkingCopyError(Exception):
+    """The copy could not be made (a git clone failed, the disk is full): the check is an error."""
+
+
+@contextmanager
+def working_copy(root: Path, env: Mapping[str, str]) -> Iterator[Path]:
+    """A copy of `root` for the duration of the block, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="cimaturity-copy-") as folder:
+        copy = Path(folder) / root.name
+        try:
+            if (root / ".git").is_dir():
+                clone = ["clone", "--quiet", "--shared", "--no-checkout", str(root), str(copy)]
+                _git(clone, Path(folder), env)
+                shutil.copytree(root, copy, ignore=NOT_COPIED, symlinks=True, dirs_exist_ok=True)
+                _git(["reset", "--quiet"], copy, env)  # the index as HEAD's; the working tree as copied
+            else:
+                shutil.copytree(root, copy, ignore=NOT_COPIED, symlinks=True)
+        except OSError as error:
+            raise WorkingCopyError(f"could not copy {root} to run its tests: {error}") from None
+        yield copy
+
+
+def python_path(copy: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """PYTHONPATH with a `src/` layout's folder first (the copy's, not the editable install's)."""
+    source = copy / "src"
+    if not source.is_dir():
+        return {}
+    existing = env.get("PYTHONPATH")
+    return {"PYTHONPATH": f"{source}:{existing}" if existing else str(source)}
+
+
+def write_back_paths(files: Iterable[Path], copy: Path, root: Path) -> None:
+    """Name the project, not the copy, wherever an artifact records an absolute path."""
+    old, new = str(copy).encode(), str(root).encode()
+    for path in files:
+        if not path.is_file():
+            continue
+        content = path.read_bytes()
+        if old in content:
+            write_bytes_atomic(path, content.replace(old, new))
+
+
+def _git(argv: list[str], cwd: Path, env: Mapping[str, str]) -> None:
+    try:
+        result = subprocess.run(
+            ["git", *argv],
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise WorkingCopyError(f"git {argv[0]} failed: {error}") from None
+    if result.returncode != 0:
+        said = (result.stderr or result.stdout).strip().splitlines()
+        raise WorkingCopyError(f"git {argv[0]} failed: {said[-1] if said else f'exit {result.returncode}'}")
