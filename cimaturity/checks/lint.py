@@ -2,14 +2,17 @@
 
 Which tools: those the project configures (ruff, flake8, black, isort; in their config files or as
 pre-commit hooks); ruff's defaults where it configures none, and the reason says so. A formatter
-is checked only where one is configured. Each tool runs at the version the project's pre-commit
-pins (`uv tool run --from tool==rev`), else the one installed beside cimaturity (ruff) or the
-latest. Every tool that could write is told not to (`--no-fix`, `--check`, no cache).
+is checked only where one is configured, or where the project's CI runs one (a workflow step, or
+a script, tox or nox session it reaches). Each tool runs at the version the project's pre-commit
+pins (`uv tool run --from tool==rev`), else the one its requirements, pyproject or lockfile pin
+(`cimaturity.toolpins`), else the one installed beside cimaturity (ruff) or the latest. Every
+tool that could write is told not to (`--no-fix`, `--check`, no cache).
 Gate: zero violations, nothing to reformat. ruff's findings are kept as SARIF.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -20,6 +23,9 @@ from cimaturity.checks.suppressions import python_files
 from cimaturity.formats.sarif import read_sarif
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.projectconf import Hook, ProjectTools, project_tools
+from cimaturity.report.ci_follow.model import Kind, classify
+from cimaturity.report.workflows import load_workflows
+from cimaturity.toolpins import Pin, pinned_tools
 
 SARIF = "ruff.sarif"
 # ruff format --check, by version: "Would reformat: F" (older), "F:1:1: unformatted: ..." (concise),
@@ -109,6 +115,43 @@ LINTERS: dict[str, Linter] = {
 }
 
 
+# What a CI command line formats with (the command is already classified as formatting).
+_CI_FORMATTERS = {
+    "ruff-format": re.compile(r"\bruff[\s-]+format\b"),
+    "black": re.compile(r"\bblack\b"),
+    "isort": re.compile(r"\bisort\b"),
+}
+
+
+def ci_formatters(root: Path) -> dict[str, str]:
+    """The formatters the project's CI runs, each with where: a workflow step's own line, or a
+    line it reaches (httpx's `scripts/check` runs `ruff format --diff`, and its pyproject has no
+    [tool.ruff.format] section)."""
+    found: dict[str, str] = {}
+    for job in load_workflows(root).jobs:
+        for step in job.steps:
+            here = f"{job.file}:{step.line}" if step.line else job.file
+            lines = [(here, line) for line in (step.run or "").splitlines()]
+            lines += [
+                (item.file if item.line is None else f"{item.file}:{item.line}", item.command)
+                for item in step.reached
+            ]
+            for where, command in lines:
+                if Kind.FORMAT not in classify(command):
+                    continue
+                for name, pattern in _CI_FORMATTERS.items():
+                    if pattern.search(command):
+                        found.setdefault(name, f"run by CI: {where}")
+    return found
+
+
+def judged_by(root: Path) -> ProjectTools:
+    """The project's tool settings, plus the formatters its CI runs without a config of their own."""
+    tools = project_tools(root)
+    extra = {name: where for name, where in ci_formatters(root).items() if name not in tools.configured}
+    return dataclasses.replace(tools, configured={**tools.configured, **extra}) if extra else tools
+
+
 def chosen(tools: ProjectTools) -> tuple[str, ...]:
     """The project's linters and formatters; ruff's defaults when it configures no linter."""
     linters = tuple(name for name in tools.linters if name in LINTERS)
@@ -116,16 +159,17 @@ def chosen(tools: ProjectTools) -> tuple[str, ...]:
     return (*(linters or ("ruff",)), *formatters)
 
 
-def _program(linter: Linter, hook: Hook | None) -> tuple[str, ...]:
-    """The executable: pinned by the project's pre-commit where it pins one, else ruff beside
-    cimaturity, else the latest release (run by uv, never installed into the project)."""
+def _program(linter: Linter, hook: Hook | None, pin: Pin | None) -> tuple[str, ...]:
+    """The executable: pinned by the project's pre-commit where it pins one, else by its
+    requirements, pyproject or lockfile (`cimaturity.toolpins`), else ruff beside cimaturity,
+    else the latest release (run by uv, never installed into the project)."""
     run = ("uv", "tool", "run", "--python", sys.executable)
-    if hook is not None and hook.version is not None:
-        extras = tuple(part for dep in hook.additional_dependencies for part in ("--with", dep))
-        return (*run, "--from", f"{linter.executable}=={hook.version}", *extras, linter.executable)
+    extras = tuple(part for dep in (hook.additional_dependencies if hook else ()) for part in ("--with", dep))
+    version = hook.version if hook is not None and hook.version is not None else pin.version if pin else None
+    if version is not None:
+        return (*run, "--from", f"{linter.executable}=={version}", *extras, linter.executable)
     if linter.executable == "ruff":
         return ("ruff",)
-    extras = tuple(part for dep in (hook.additional_dependencies if hook else ()) for part in ("--with", dep))
     return (*run, *extras, linter.executable)
 
 
@@ -134,11 +178,15 @@ def _hook_for(tools: ProjectTools, name: str) -> Hook | None:
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
-    tools = project_tools(ctx.root)
+    tools = judged_by(ctx.root)
+    pins = pinned_tools(ctx.root)
     commands = []
     for name in chosen(tools):
         linter = LINTERS[name]
-        argv = (*_program(linter, _hook_for(tools, name)), *linter.arguments(ctx))
+        argv = (
+            *_program(linter, _hook_for(tools, name), pins.get(linter.executable)),
+            *linter.arguments(ctx),
+        )
         # 1 = the tool found something (the gate reads what); any other code is a crash.
         commands.append(Command(argv, ok_exit_codes=frozenset({0, 1})))
     return commands
@@ -151,7 +199,7 @@ def _not_applicable(ctx: CheckContext) -> str | None:
 
 
 def _artifacts(ctx: CheckContext) -> tuple[str, ...]:
-    return (SARIF,) if "ruff" in chosen(project_tools(ctx.root)) else ()
+    return (SARIF,) if "ruff" in chosen(judged_by(ctx.root)) else ()
 
 
 def _described(tools: ProjectTools, names: Sequence[str]) -> str:
@@ -168,7 +216,7 @@ def _described(tools: ProjectTools, names: Sequence[str]) -> str:
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
-    tools = project_tools(ctx.root)
+    tools = judged_by(ctx.root)
     names = chosen(tools)
     if "ruff" in names:
         _ruff_problems(ctx, None)  # an unreadable or foreign SARIF is an ArtifactError first

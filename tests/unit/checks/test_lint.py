@@ -140,3 +140,42 @@ def test_an_unreadable_pre_commit_config_is_an_error_not_ruff_defaults(tmp_path:
     result = execute(LINT, ctx)
     assert result.status is Status.ERROR
     assert result.reason.startswith(".pre-commit-config.yaml: not readable (")
+
+
+def _ci_runs_script(root: Path, script: str) -> None:
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: [push]\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - run: scripts/check\n"
+    )
+    (root / "scripts").mkdir()
+    (root / "scripts" / "check").write_text(script)
+
+
+def test_a_formatter_the_ci_runs_is_checked_without_a_config_section(tmp_path: Path) -> None:
+    """httpx: no [tool.ruff.format], but `scripts/check` (run by its workflow) runs ruff format."""
+    ctx = make_project(tmp_path, "x = {  'a':1 }\n", config="[tool.ruff]\n")
+    _ci_runs_script(tmp_path, "#!/bin/sh -e\nruff format pkg --diff\nruff check pkg\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.FAILED, result.reason
+    assert "1 file(s) need formatting, first: pkg/mod.py" in result.reason
+    assert "ruff-format (run by CI: scripts/check:2)" in result.reason
+
+
+def test_a_ci_script_that_only_lints_adds_no_formatter(tmp_path: Path) -> None:
+    ctx = make_project(tmp_path, "x = {  'a':1 }\n", config="[tool.ruff]\n")
+    _ci_runs_script(tmp_path, "#!/bin/sh -e\nruff check pkg\n")
+    result = execute(LINT, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason.endswith("no formatter configured, formatting not checked")
+
+
+def test_the_ruff_the_project_pins_is_the_one_run(tmp_path: Path) -> None:
+    """A newer ruff judges differently (0.17 formats Markdown's Python blocks; httpx pins 0.12.11)."""
+    ctx = make_project(tmp_path, "x = 1\n")
+    (tmp_path / "requirements.txt").write_text("-e .\nruff==0.12.11  # tooling\n")
+    commands = LINT.commands(ctx)
+    assert [command.argv[:7] for command in commands] == [
+        ("uv", "tool", "run", "--python", sys.executable, "--from", "ruff==0.12.11")
+    ] * 2
+    assert [command.argv[7:9] for command in commands] == [("ruff", "check"), ("ruff", "format")]
