@@ -726,6 +726,21 @@ _MAKE_TARGET = re.compile(
 )
 _JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:[ \t]+[^:=\n]*)?[ \t]*:(?!=)", re.MULTILINE)
 _SCRIPT_FOLDERS = ("", "scripts", "bin")
+_SHELL_SHEBANG = re.compile(r"#!\s*\S*?(?:/|env\s+)(?:ba|da|z|k)?sh\b")
+
+
+def _shell_without_suffix(base: Path, name: str) -> bool:
+    """A file in scripts/ or bin/ with no suffix whose first line is a shell's `#!`."""
+    if "/" not in name or "." in name.rsplit("/", 1)[1]:
+        return False
+    try:
+        with (base / name).open("rb") as handle:
+            first = handle.readline(200).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return _SHELL_SHEBANG.match(first) is not None
+
+
 _MAX_SCRIPTS = 40
 _MAX_SECOND_HOPS = 60
 
@@ -782,14 +797,17 @@ class _LocalEntries:
             return {}
 
     def _scripts(self, folder: str | None) -> list[str]:
-        """Shell scripts at the top of `folder` and in its scripts/ and bin/, relative to it."""
+        """Shell scripts at the top of `folder` and in its scripts/ and bin/, relative to it:
+        `*.sh`, and in scripts/ and bin/ also files without a suffix that start with a shell's
+        `#!` (encode's `scripts/test`, `scripts/check`)."""
+        base_dir = self._layout.repo if folder is None else self._layout.project / folder
         if folder is None:
-            repo = self._layout.repo
             names = [
-                p.relative_to(repo).as_posix()
+                p.relative_to(base_dir).as_posix()
                 for sub in _SCRIPT_FOLDERS
-                if (repo / sub).is_dir()
-                for p in sorted((repo / sub).glob("*.sh"))
+                if (base_dir / sub).is_dir()
+                for p in sorted((base_dir / sub).iterdir())
+                if p.is_file()
             ]
         else:
             base = f"{folder}/" if folder else ""
@@ -797,7 +815,8 @@ class _LocalEntries:
         chosen = [
             name
             for name in names
-            if name.endswith(".sh") and (name.rsplit("/", 1)[0] if "/" in name else "") in _SCRIPT_FOLDERS
+            if (name.rsplit("/", 1)[0] if "/" in name else "") in _SCRIPT_FOLDERS
+            and (name.endswith(".sh") or _shell_without_suffix(base_dir, name))
         ]
         return chosen[:_MAX_SCRIPTS]
 

@@ -219,7 +219,7 @@ def local_entry_point(ctx: RuleContext, params: Params) -> RuleOutcome:
     if not entries:
         return RuleOutcome.unmet(
             "no local CI entry point (tox, nox, pre-commit, Makefile, justfile, hatch or pdm "
-            "scripts, tasks.py, scripts/*.sh)",
+            "scripts, tasks.py, shell scripts in scripts/ or bin/)",
             "one local command that runs the CI checks",
         )
     groups = {group.split()[0]: frozenset(group.split()) for group in params.strs("checks")}

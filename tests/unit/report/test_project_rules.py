@@ -417,7 +417,7 @@ def test_formatter_hooks_alone_are_not_the_ci_checks(tmp_path: Path) -> None:
     assert nothing.status is RuleStatus.UNMET
     assert nothing.evidence == (
         "no local CI entry point (tox, nox, pre-commit, Makefile, justfile, hatch or pdm scripts, tasks.py, "
-        "scripts/*.sh)"
+        "shell scripts in scripts/ or bin/)"
     )
 
 
@@ -462,6 +462,30 @@ def test_hatch_pdm_just_and_invoke_tasks_are_entry_points(tmp_path: Path) -> Non
         "invoke": "local CI entry point: invoke tasks in tasks.py test, check",
         "invoke-ci": "local CI entry point: invoke tasks in tasks.py ci",
     }
+
+
+def test_shell_scripts_without_a_suffix_are_entry_points_and_other_files_are_not(tmp_path: Path) -> None:
+    """encode's layout (httpx): `scripts/test` runs `scripts/check` (ruff, mypy) and pytest; the
+    workflow runs both. Notes, a Python helper and a Node `#!` in scripts/ are not shell."""
+    root = fx.write(
+        tmp_path,
+        {
+            "scripts/test": '#!/bin/sh\nset -ex\nscripts/check\ncoverage run -m pytest "$@"\n',
+            "scripts/check": "#!/bin/sh -e\nruff format src --diff\nmypy src\nruff check src\n",
+            "scripts/release.py": "#!/usr/bin/env python\nprint('pytest')\n",
+            "scripts/notes": "pytest is run by scripts/test\n",
+            "scripts/node-tool": "#!/usr/bin/env node\nconsole.log('pytest')\n",
+            ".github/workflows/ci.yml": WORKFLOW + "      - run: scripts/check\n      - run: scripts/test\n",
+        },
+    )
+    outcome = _local(root)
+    assert outcome.status is RuleStatus.MET, outcome
+    assert outcome.evidence == (
+        "local CI entry point: script the CI runs: scripts/test; "
+        "it runs tests, lint, typecheck, as the CI does"
+    )
+    scripts = [entry.source for entry in gather_project(root).local_entries if entry.tool == "script"]
+    assert sorted(scripts) == ["scripts/check", "scripts/test"]
 
 
 def test_a_script_passing_its_arguments_to_invoke_ci_runs_every_check(tmp_path: Path) -> None:
