@@ -67,6 +67,7 @@ class ProjectTools:
     mypy: MypySettings | None
     pytest_addopts: str
     pytest_configured: bool  # pytest.ini, [tool.pytest.ini_options], [tool:pytest] or tox's [pytest]
+    pytest_markers: tuple[str, ...]  # the markers its pytest config declares, by name
     coverage_source: bool  # [tool.coverage.run] source (or .coveragerc): coverage knows what to measure
     coverage_fail_under: float | None
 
@@ -187,6 +188,7 @@ def project_tools(root: Path) -> ProjectTools:
         mypy=_mypy(root, tool, setup_cfg),
         pytest_addopts=_pytest_addopts(root, tool, setup_cfg, tox_ini) or "",
         pytest_configured=_pytest_addopts(root, tool, setup_cfg, tox_ini) is not None,
+        pytest_markers=_pytest_markers(root, tool, setup_cfg, tox_ini),
         coverage_source=_coverage_source(root, tool, setup_cfg),
         coverage_fail_under=_fail_under(root, tool, setup_cfg),
     )
@@ -239,6 +241,43 @@ def _split_exclude(value: Any) -> tuple[str, ...]:
     return ()
 
 
+def _pytest_option(
+    root: Path,
+    tool: Mapping[str, Any],
+    setup_cfg: configparser.ConfigParser,
+    tox_ini: configparser.ConfigParser,
+    name: str,
+) -> str | list[Any] | None:
+    """One of pytest's ini options, from the file pytest itself would read first (a TOML value
+    may be a list); None: pytest not configured; "" when that file does not set it."""
+    pytest_ini = _read_ini(root / "pytest.ini")
+    if pytest_ini.has_section("pytest"):
+        return pytest_ini["pytest"].get(name, "")
+    pytest = tool.get("pytest")
+    options = pytest.get("ini_options") if isinstance(pytest, dict) else None
+    if isinstance(options, dict):
+        value = options.get(name, "")
+        return value if isinstance(value, list) else str(value)
+    for parser, section in ((tox_ini, "pytest"), (setup_cfg, "tool:pytest")):
+        if parser.has_section(section):
+            return parser[section].get(name, "")
+    return None
+
+
+def _pytest_markers(
+    root: Path,
+    tool: Mapping[str, Any],
+    setup_cfg: configparser.ConfigParser,
+    tox_ini: configparser.ConfigParser,
+) -> tuple[str, ...]:
+    """Declared markers by name: `network: needs a connection` and `copied_from(source): ...`
+    are `network` and `copied_from`."""
+    value = _pytest_option(root, tool, setup_cfg, tox_ini, "markers") or ""
+    lines = value if isinstance(value, list) else value.splitlines()
+    names = (re.split(r"[:(]", str(line), maxsplit=1)[0].strip() for line in lines)
+    return tuple(name for name in names if name)
+
+
 def _pytest_addopts(
     root: Path,
     tool: Mapping[str, Any],
@@ -246,18 +285,8 @@ def _pytest_addopts(
     tox_ini: configparser.ConfigParser,
 ) -> str | None:
     """pytest's `addopts` from the file pytest itself would read first; None: pytest not configured."""
-    pytest_ini = _read_ini(root / "pytest.ini")
-    if pytest_ini.has_section("pytest"):
-        return pytest_ini["pytest"].get("addopts", "")
-    pytest = tool.get("pytest")
-    options = pytest.get("ini_options") if isinstance(pytest, dict) else None
-    if isinstance(options, dict):
-        addopts = options.get("addopts", "")
-        return " ".join(addopts) if isinstance(addopts, list) else str(addopts)
-    for parser, section in ((tox_ini, "pytest"), (setup_cfg, "tool:pytest")):
-        if parser.has_section(section):
-            return parser[section].get("addopts", "")
-    return None
+    addopts = _pytest_option(root, tool, setup_cfg, tox_ini, "addopts")
+    return " ".join(str(part) for part in addopts) if isinstance(addopts, list) else addopts
 
 
 def _coverage_table(tool: Mapping[str, Any], part: str) -> Mapping[str, Any]:

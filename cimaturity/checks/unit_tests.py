@@ -2,6 +2,8 @@
 
 The project's settings decide: its pytest options, its `[tool.coverage]` source (else its source
 paths), pytest-cov where it has it (else `coverage run -m pytest`), xdist only where installed.
+Tests the project marks as needing the internet (`network`, ...) are left out where it is out of
+reach, as the project's marker says to (`cimaturity.offline`), and the reason counts them.
 Gate: every test passes (counted from the JUnit XML, at least one test) and coverage from
 coverage's JSON is at least the higher of the threshold in force today (the ratchet never goes
 down) and the project's own `fail_under`.
@@ -10,17 +12,22 @@ down) and the project's own `fail_under`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from cimaturity.checks.pytest_run import PYTEST_NO_TESTS, trusted_pytest_report
 from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.formats.coverage import read_coverage
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.offline import internet_reachable, network_markers
 from cimaturity.projectconf import project_tools
 
 JUNIT = "junit.xml"
 COVERAGE_JSON = "coverage.json"
 COVERAGE_XML = "coverage.xml"  # Cobertura, for tools that read it; the gate reads the JSON
+# `--collect-only -q`'s last line: "3 tests collected", "1/4 tests collected (3 deselected)", or
+# "no tests collected (4 deselected)".
+_COLLECTED = re.compile(r"^(?:(\d+)(?:/\d+)?|no) tests? collected", re.MULTILINE)
 _COV_FAIL_UNDER = "Required test coverage of"  # pytest-cov's message when the project's own fail_under trips
 
 
@@ -39,6 +46,28 @@ def _cov_target(path: str) -> str:
     return path.removesuffix(".py") if path.endswith(".py") and "/" not in path else path
 
 
+def _left_out_offline(ctx: CheckContext) -> tuple[str, ...]:
+    """The project's markers for tests needing the internet, when it is out of reach here and
+    the project's own options select no markers of their own (a second `-m` would replace them)."""
+    tools = project_tools(ctx.root)
+    markers = network_markers(tools.pytest_markers)
+    if not markers or "-m" in tools.pytest_addopts.split() or internet_reachable(ctx.env):
+        return ()
+    return markers
+
+
+def _collected(output: str) -> int:
+    found = _COLLECTED.findall(output)
+    if not found:
+        raise ArtifactError("pytest --collect-only did not say how many tests the network markers select")
+    return int(found[-1] or 0)
+
+
+def _offline(ctx: CheckContext) -> tuple[str, ...]:
+    markers = _left_out_offline(ctx)
+    return ("-m", " and ".join(f"not {marker}" for marker in markers)) if markers else ()
+
+
 def _sets_workers(addopts: str) -> bool:
     return any(part == "-n" or part.startswith(("-n=", "--numprocesses")) for part in addopts.split())
 
@@ -54,16 +83,40 @@ def _commands(ctx: CheckContext) -> list[Command]:
         raise ArtifactError(f"pytest is not installed in the project's environment ({target.origin})")
     settings = project_tools(ctx.root)
     sources = ctx.config.existing(ctx.config.source_paths)
-    pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)))
+    pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)), *_offline(ctx))
     # The coverage data file goes with the artifacts: no stale .coverage in the project decides.
     env = {"COVERAGE_FILE": str(ctx.artifact(".coverage"))}
     ok = frozenset({0, 1, PYTEST_NO_TESTS})
     json_report, xml_report = str(ctx.artifact(COVERAGE_JSON)), str(ctx.artifact(COVERAGE_XML))
+    # Last, so the gate's first outcome stays the test run: how many tests the markers leave out
+    # (xdist's summary does not say).
+    markers = _left_out_offline(ctx)
+    counted = (
+        [
+            Command(
+                (
+                    ctx.python,
+                    "-m",
+                    "pytest",
+                    *tests,
+                    "-p",
+                    "no:cacheprovider",
+                    "--collect-only",
+                    "-q",
+                    "-m",
+                    " or ".join(markers),
+                ),
+                ok,
+            )
+        ]
+        if markers
+        else []
+    )
     if target.has("pytest_cov"):
         cov = ("--cov",) if settings.coverage_source else tuple(f"--cov={_cov_target(p)}" for p in sources)
         workers = ("-n", "auto") if target.has("xdist") and not _sets_workers(settings.pytest_addopts) else ()
         reports = (f"--cov-report=json:{json_report}", f"--cov-report=xml:{xml_report}")
-        return [Command((ctx.python, "-m", "pytest", *pytest, *workers, *cov, *reports), ok, env)]
+        return [Command((ctx.python, "-m", "pytest", *pytest, *workers, *cov, *reports), ok, env), *counted]
     if target.has("coverage"):
         source = () if settings.coverage_source else (f"--source={','.join(sources)}",)
         # 2 = the project's own fail_under not reached: a result for the gate, not a crash.
@@ -72,6 +125,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
             Command((ctx.python, "-m", "coverage", "run", *source, "-m", "pytest", *pytest), ok, env),
             Command((ctx.python, "-m", "coverage", "json", "-o", json_report), under, env),
             Command((ctx.python, "-m", "coverage", "xml", "-o", xml_report), under, env),
+            *counted,
         ]
     raise ArtifactError(
         f"neither pytest-cov nor coverage is installed in the project's environment ({target.origin})"
@@ -118,15 +172,24 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         problems.append(f"{measured} < {needed}")
     elif outcome.exit_code == 1 and not broken:  # the project's own fail_under (e.g. in addopts) tripped
         problems.append(next(line.strip() for line in outcome.output.splitlines() if _COV_FAIL_UNDER in line))
+    markers = _left_out_offline(ctx)
+    left_out_count = _collected(outcomes[-1].output) if markers else 0
+    left_out = (
+        f"; {left_out_count} test(s) marked {', '.join(markers)} not run: "
+        "no internet here (the project's marker for such machines)"
+        if markers
+        else ""
+    )
+    metrics["deselected"] = float(left_out_count)
     if problems:
-        return Verdict.failed("; ".join(problems), **metrics)
+        return Verdict.failed("; ".join(problems) + left_out, **metrics)
     if ran == 0:
         # Every test skipped: nothing was checked, whatever coverage the imports earned.
         return Verdict.error(
             f"every one of {junit.tests} test(s) was skipped: nothing was checked", **metrics
         )
     skipped = f" ({junit.skipped} skipped)" if junit.skipped else ""
-    return Verdict.passed(f"{ran} tests passed{skipped}; {measured} >= {needed}", **metrics)
+    return Verdict.passed(f"{ran} tests passed{skipped}; {measured} >= {needed}{left_out}", **metrics)
 
 
 TEST = Check(

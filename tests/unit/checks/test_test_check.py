@@ -314,3 +314,51 @@ def test_config_ratchet_is_read_in_date_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("value", "text"), [(70.0, "70"), (81.29, "81.2"), (69.96, "69.9"), (81.3, "81.3")])
 def test_percent_is_rounded_down_never_up(value: float, text: str) -> None:
     assert format_percent(value) == text
+
+
+NETWORK_TESTS = (
+    FULL_TESTS
+    + """
+
+    @pytest.mark.network
+    def test_fetches_from_the_internet() -> None:
+        import socket
+
+        socket.create_connection(("example.invalid", 80), timeout=1)  # never resolves
+    """
+)
+NETWORK_MARKER = '[tool.pytest.ini_options]\nmarkers = ["network: needs a connection (deselect offline)"]\n'
+
+
+def _networked(tmp_path: Path, online: str) -> CheckContext:
+    ctx = project(tmp_path, NETWORK_TESTS, extra=NETWORK_MARKER)
+    return dataclasses.replace(ctx, env={**ctx.env, "CIMATURITY_NETWORK": online})
+
+
+def test_offline_the_tests_the_project_marks_network_are_left_out_and_counted(tmp_path: Path) -> None:
+    """httpx marks 4 tests `network` "for environments that have network disabled"."""
+    result = execute(TEST, _networked(tmp_path, "0"))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason == (
+        "2 tests passed (1 skipped); coverage 100% >= 70% (ratchet step 2020-06-01); "
+        "1 test(s) marked network not run: no internet here (the project's marker for such machines)"
+    )
+    assert result.metrics["deselected"] == 1.0
+
+
+def test_online_every_test_runs_the_network_one_included(tmp_path: Path) -> None:
+    result = execute(TEST, _networked(tmp_path, "1"))
+    assert result.status is Status.FAILED
+    assert result.reason.startswith(
+        "1 of 3 test(s) failed, first: tests.test_pkg::test_fetches_from_the_internet"
+    )
+    assert result.metrics["deselected"] == 0.0
+
+
+def test_a_project_selecting_its_own_markers_keeps_its_selection_offline(tmp_path: Path) -> None:
+    """A second `-m` would replace the project's own: its addopts stay as they are."""
+    marker = NETWORK_MARKER + "addopts = '-m \"not slow\"'\n"
+    ctx = project(tmp_path, NETWORK_TESTS, extra=marker)
+    result = execute(TEST, dataclasses.replace(ctx, env={**ctx.env, "CIMATURITY_NETWORK": "0"}))
+    assert result.status is Status.FAILED, result.reason
+    assert "not run: no internet" not in result.reason
