@@ -7,7 +7,7 @@ never change. So these checks run in a copy.
 - The copy is a git clone that shares the project's objects (read-only) with the working tree
   copied over it, so uncommitted changes are tested and `git` inside a test sees the same history
   and status.
-- Environments and caches are left out (`NOT_COPIED`).
+- The project's environments and reports are left out, and caches (`not_copied`).
 - A `src/` layout is put first on PYTHONPATH, so the copy's code is imported and measured
   rather than the project's editable install.
 - Paths in the artifacts are written back to the project's own, so the report reads as if the
@@ -19,25 +19,30 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from cimaturity.atomic import write_bytes_atomic
 
-# Never copied: environments, dependencies, caches and reports (also left out of builds).
-NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "node_modules",
-    "reports",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-)
+# Never copied: the project's own environments, dependencies and reports, at its top level only
+# (a test fixture may well hold a folder named `reports` or `venv`), and caches anywhere.
+_TOP_LEVEL_ONLY = frozenset({".git", ".venv", "venv", "node_modules", "reports", ".tox", ".nox"})
+_CACHES = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
+
+
+def not_copied(root: Path) -> Callable[[str, list[str]], set[str]]:
+    """`shutil.copytree`'s `ignore` for a copy of `root`."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {name for name in names if name in _CACHES}
+        if Path(folder) == root:
+            skipped |= {name for name in names if name in _TOP_LEVEL_ONLY}
+        return skipped
+
+    return ignore
+
+
 GIT_TIMEOUT_S = 120.0
 
 
@@ -54,10 +59,10 @@ def working_copy(root: Path, env: Mapping[str, str]) -> Iterator[Path]:
             if (root / ".git").is_dir():
                 clone = ["clone", "--quiet", "--shared", "--no-checkout", str(root), str(copy)]
                 _git(clone, Path(folder), env)
-                shutil.copytree(root, copy, ignore=NOT_COPIED, symlinks=True, dirs_exist_ok=True)
+                shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True, dirs_exist_ok=True)
                 _git(["reset", "--quiet"], copy, env)  # the index as HEAD's; the working tree as copied
             else:
-                shutil.copytree(root, copy, ignore=NOT_COPIED, symlinks=True)
+                shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True)
         except OSError as error:
             raise WorkingCopyError(f"could not copy {root} to run its tests: {error}") from None
         yield copy

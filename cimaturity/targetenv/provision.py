@@ -27,7 +27,7 @@ from cimaturity.atomic import write_text_atomic
 from cimaturity.proc import first_error_line
 from cimaturity.targetenv.interpreters import Interpreter
 from cimaturity.targetenv.plan import InstallPlan, Source
-from cimaturity.workcopy import NOT_COPIED
+from cimaturity.workcopy import not_copied
 
 FORMAT = 1  # bump when the layout of a cached environment changes
 MARKER = "cimaturity-env.json"
@@ -106,7 +106,7 @@ def provision(
         source = _build_root(plan, project)
         say(f"copying {source.name}/ to build it there (the project is never written to)")
         copy = home / "source"
-        shutil.copytree(source, copy, ignore=NOT_COPIED, symlinks=True)
+        shutil.copytree(source, copy, ignore=not_copied(source), symlinks=True)
         project_copy = copy / project.relative_to(source)
         for label, argv in _steps(
             _rebased(plan, project, project_copy), interpreter, project_copy, venv, home, uv

@@ -60,6 +60,23 @@ def test_the_copy_is_the_working_tree_with_git_working_in_it(repository: Path) -
     assert (repository / ".venv" / "bin" / "python").exists()
 
 
+def test_only_the_top_level_environments_and_reports_are_left_out(tmp_path: Path) -> None:
+    """A fixture's own `reports/` or `venv/` deep in the tests is part of the tree the tests need."""
+    root = tmp_path / "lib"
+    for folder in (
+        "reports",
+        "venv",
+        "tests/fixtures/run/reports",
+        "tests/fixtures/venv",
+        "tests/__pycache__",
+    ):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "file.txt").write_text(folder)
+    with working_copy(root, ENV) as copy:
+        present = sorted(p.parent.relative_to(copy).as_posix() for p in copy.rglob("file.txt"))
+    assert present == ["tests/fixtures/run/reports", "tests/fixtures/venv"]
+
+
 def test_a_folder_without_git_is_copied_plainly(tmp_path: Path) -> None:
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "a.py").write_text("A = 1\n")
