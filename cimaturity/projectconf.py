@@ -80,7 +80,8 @@ class ProjectTools:
         return tuple(tool for tool in FORMATTERS if tool in self.configured)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; {} when it is missing or unreadable."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -147,7 +148,7 @@ def _split(value: Any) -> tuple[str, ...]:
 
 
 def project_tools(root: Path) -> ProjectTools:
-    pyproject = _read_toml(root / "pyproject.toml")
+    pyproject = read_toml(root / "pyproject.toml")
     tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
     setup_cfg = _read_ini(root / "setup.cfg")
     tox_ini = _read_ini(root / "tox.ini")
@@ -165,7 +166,7 @@ def project_tools(root: Path) -> ProjectTools:
     for file in ("ruff.toml", ".ruff.toml"):
         if (root / file).is_file():
             note("ruff", file)
-            if "format" in _read_toml(root / file):
+            if "format" in read_toml(root / file):
                 note("ruff-format", f"{file} [format]")
     for file, name in (
         (".flake8", "flake8"),

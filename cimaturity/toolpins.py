@@ -9,11 +9,11 @@ httpx with the newer ruff would report 17 "unformatted" files that its own CI ac
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from cimaturity.projectconf import read_toml
 
 TOOLS = ("ruff", "black", "isort", "flake8")
 # `ruff==0.12.11`, `black[jupyter] == 24.3.0 ; python_version >= "3.9"`: exact pins only.
@@ -58,15 +58,8 @@ def _requirements(root: Path) -> Iterator[tuple[str, Pin]]:
                 yield found[0], Pin(found[1], path.relative_to(root).as_posix())
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-
-
 def _pyproject(root: Path) -> Iterator[tuple[str, Pin]]:
-    pyproject = _read_toml(root / "pyproject.toml")
+    pyproject = read_toml(root / "pyproject.toml")
     project = pyproject.get("project")
     tables = (
         ("[dependency-groups]", pyproject.get("dependency-groups")),
@@ -87,7 +80,7 @@ def _pyproject(root: Path) -> Iterator[tuple[str, Pin]]:
 
 def _lockfiles(root: Path) -> Iterator[tuple[str, Pin]]:
     for name in ("uv.lock", "poetry.lock"):
-        for package in _read_toml(root / name).get("package", ()):
+        for package in read_toml(root / name).get("package", ()):
             if (
                 isinstance(package, dict)
                 and package.get("name") in TOOLS

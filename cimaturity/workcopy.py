@@ -17,12 +17,12 @@ never change. So these checks run in a copy.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from cimaturity import proc
 from cimaturity.atomic import write_bytes_atomic
 
 # Never copied: the project's own environments, dependencies and reports, at its top level only
@@ -90,17 +90,9 @@ def write_back_paths(files: Iterable[Path], copy: Path, root: Path) -> None:
 
 def _git(argv: list[str], cwd: Path, env: Mapping[str, str]) -> None:
     try:
-        result = subprocess.run(
-            ["git", *argv],
-            cwd=cwd,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise WorkingCopyError(f"git {argv[0]} failed: {error}") from None
-    if result.returncode != 0:
-        said = (result.stderr or result.stdout).strip().splitlines()
-        raise WorkingCopyError(f"git {argv[0]} failed: {said[-1] if said else f'exit {result.returncode}'}")
+        result = proc.run(["git", *argv], cwd=cwd, env=env, timeout_s=GIT_TIMEOUT_S)
+    except (proc.ToolMissingError, proc.CommandTimeoutError, OSError) as error:
+        raise WorkingCopyError(f"git {argv[0]} failed: {error or 'timed out'}") from None
+    if result.exit_code != 0:
+        said = proc.first_error_line(result.output) or f"exit {result.exit_code}"
+        raise WorkingCopyError(f"git {argv[0]} failed: {said}")

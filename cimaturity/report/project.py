@@ -32,6 +32,7 @@ import yaml
 from cimaturity import proc
 from cimaturity.layout import RepoLayout, layout_of
 from cimaturity.report.ci_follow import CiFollower, Reached, StepCall, classify
+from cimaturity.report.ci_follow.files import ProjectFiles
 from cimaturity.report.workflows import ci_root
 
 _SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "reports", ".mypy_cache"})
@@ -726,19 +727,13 @@ _MAKE_TARGET = re.compile(
 )
 _JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:[ \t]+[^:=\n]*)?[ \t]*:(?!=)", re.MULTILINE)
 _SCRIPT_FOLDERS = ("", "scripts", "bin")
-_SHELL_SHEBANG = re.compile(r"#!\s*\S*?(?:/|env\s+)(?:ba|da|z|k)?sh\b")
 
 
 def _shell_without_suffix(base: Path, name: str) -> bool:
     """A file in scripts/ or bin/ with no suffix whose first line is a shell's `#!`."""
     if "/" not in name or "." in name.rsplit("/", 1)[1]:
         return False
-    try:
-        with (base / name).open("rb") as handle:
-            first = handle.readline(200).decode("utf-8", "replace")
-    except OSError:
-        return False
-    return _SHELL_SHEBANG.match(first) is not None
+    return ProjectFiles(base).is_shell_script(name)
 
 
 _MAX_SCRIPTS = 40
