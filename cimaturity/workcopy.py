@@ -16,6 +16,7 @@ never change. So these checks run in a copy.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,25 +26,24 @@ from pathlib import Path
 from cimaturity import proc
 from cimaturity.atomic import write_bytes_atomic
 
-# Never copied: the project's own environments, dependencies and reports, at its top level only
-# (a test fixture may well hold a folder named `reports` or `venv`), and caches anywhere.
-_TOP_LEVEL_ONLY = frozenset({".git", ".venv", "venv", "node_modules", "reports", ".tox", ".nox"})
-_CACHES = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})
+# Never copied: environments, dependencies and caches anywhere (a `frontend/node_modules` too);
+# the repository, the reports and a plain `venv` at the top level only (a test fixture may well
+# hold a folder named `reports` or `venv`).
+_ANYWHERE = frozenset(
+    {".venv", "node_modules", ".tox", ".nox", "__pycache__", ".mypy_cache", ".pytest_cache"}
+)
+_TOP_LEVEL_ONLY = frozenset({".git", "venv", "reports"})
+GIT_TIMEOUT_S = 120.0
 
 
 def not_copied(root: Path) -> Callable[[str, list[str]], set[str]]:
     """`shutil.copytree`'s `ignore` for a copy of `root`."""
 
     def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = {name for name in names if name in _CACHES}
-        if Path(folder) == root:
-            skipped |= {name for name in names if name in _TOP_LEVEL_ONLY}
-        return skipped
+        skipped = _ANYWHERE | (_TOP_LEVEL_ONLY if Path(folder) == root else frozenset())
+        return skipped.intersection(names)
 
     return ignore
-
-
-GIT_TIMEOUT_S = 120.0
 
 
 class WorkingCopyError(Exception):
@@ -74,7 +74,7 @@ def python_path(copy: Path, env: Mapping[str, str]) -> dict[str, str]:
     if not source.is_dir():
         return {}
     existing = env.get("PYTHONPATH")
-    return {"PYTHONPATH": f"{source}:{existing}" if existing else str(source)}
+    return {"PYTHONPATH": os.pathsep.join((str(source), existing)) if existing else str(source)}
 
 
 def write_back_paths(files: Iterable[Path], copy: Path, root: Path) -> None:

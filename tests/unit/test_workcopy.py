@@ -60,8 +60,9 @@ def test_the_copy_is_the_working_tree_with_git_working_in_it(repository: Path) -
     assert (repository / ".venv" / "bin" / "python").exists()
 
 
-def test_only_the_top_level_environments_and_reports_are_left_out(tmp_path: Path) -> None:
-    """A fixture's own `reports/` or `venv/` deep in the tests is part of the tree the tests need."""
+def test_reports_and_venv_are_left_out_at_the_top_only_environments_anywhere(tmp_path: Path) -> None:
+    """A fixture's own `reports/` or `venv/` deep in the tests is part of the tree the tests need;
+    a sub-project's `.venv` or `node_modules` never is."""
     root = tmp_path / "lib"
     for folder in (
         "reports",
@@ -69,6 +70,8 @@ def test_only_the_top_level_environments_and_reports_are_left_out(tmp_path: Path
         "tests/fixtures/run/reports",
         "tests/fixtures/venv",
         "tests/__pycache__",
+        "frontend/node_modules/pkg",
+        "backend/.venv",
     ):
         (root / folder).mkdir(parents=True)
         (root / folder / "file.txt").write_text(folder)
