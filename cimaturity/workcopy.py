@@ -41,7 +41,7 @@ def not_copied(root: Path) -> Callable[[str, list[str]], set[str]]:
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         skipped = _ANYWHERE | (_TOP_LEVEL_ONLY if Path(folder) == root else frozenset())
-        return skipped.intersection(names)
+        return set(skipped.intersection(names))
 
     return ignore
 

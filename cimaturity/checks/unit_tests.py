@@ -20,7 +20,7 @@ from cimaturity.coverage_policy import format_percent, threshold_in_force
 from cimaturity.formats.coverage import read_coverage
 from cimaturity.model import ArtifactError, Check, CheckContext, Command, CommandOutcome, Stage, Verdict
 from cimaturity.offline import internet_reachable, network_markers
-from cimaturity.projectconf import project_tools
+from cimaturity.projectconf import ProjectTools, project_tools
 
 JUNIT = "junit.xml"
 COVERAGE_JSON = "coverage.json"
@@ -46,26 +46,27 @@ def _cov_target(path: str) -> str:
     return path.removesuffix(".py") if path.endswith(".py") and "/" not in path else path
 
 
-def _left_out_offline(ctx: CheckContext) -> tuple[str, ...]:
+def _left_out_offline(ctx: CheckContext, tools: ProjectTools) -> tuple[str, ...]:
     """The project's markers for tests needing the internet, when it is out of reach here and
     the project's own options select no markers of their own (a second `-m` would replace them)."""
-    tools = project_tools(ctx.root)
     markers = network_markers(tools.pytest_markers)
     if not markers or "-m" in tools.pytest_addopts.split() or internet_reachable(ctx.env):
         return ()
     return markers
 
 
-def _collected(output: str) -> int:
-    found = _COLLECTED.findall(output)
+def _left_out(outcomes: Sequence[CommandOutcome]) -> tuple[str, int] | None:
+    """What the commands left out offline, read from the collect-only run that counted it (the
+    markers' `-m` expression, how many tests it selects); None when nothing was left out."""
+    counted = next((o for o in outcomes if "--collect-only" in o.command.argv), None)
+    if counted is None:
+        return None
+    argv = counted.command.argv
+    found = _COLLECTED.findall(counted.output)
     if not found:
         raise ArtifactError("pytest --collect-only did not say how many tests the network markers select")
-    return int(found[-1] or 0)
-
-
-def _offline(ctx: CheckContext) -> tuple[str, ...]:
-    markers = _left_out_offline(ctx)
-    return ("-m", " and ".join(f"not {marker}" for marker in markers)) if markers else ()
+    marker_option = len(argv) - 1 - argv[::-1].index("-m")  # the last `-m`; the first is `python -m`
+    return argv[marker_option + 1], int(found[-1] or 0)
 
 
 def _sets_workers(addopts: str) -> bool:
@@ -83,14 +84,15 @@ def _commands(ctx: CheckContext) -> list[Command]:
         raise ArtifactError(f"pytest is not installed in the project's environment ({target.origin})")
     settings = project_tools(ctx.root)
     sources = ctx.config.existing(ctx.config.source_paths)
-    pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)), *_offline(ctx))
+    markers = _left_out_offline(ctx, settings)
+    offline = ("-m", " and ".join(f"not {marker}" for marker in markers)) if markers else ()
+    pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)), *offline)
     # The coverage data file goes with the artifacts: no stale .coverage in the project decides.
     env = {"COVERAGE_FILE": str(ctx.artifact(".coverage"))}
     ok = frozenset({0, 1, PYTEST_NO_TESTS})
     json_report, xml_report = str(ctx.artifact(COVERAGE_JSON)), str(ctx.artifact(COVERAGE_XML))
     # Last, so the gate's first outcome stays the test run: how many tests the markers leave out
     # (xdist's summary does not say).
-    markers = _left_out_offline(ctx)
     counted = (
         [
             Command(
@@ -172,15 +174,14 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         problems.append(f"{measured} < {needed}")
     elif outcome.exit_code == 1 and not broken:  # the project's own fail_under (e.g. in addopts) tripped
         problems.append(next(line.strip() for line in outcome.output.splitlines() if _COV_FAIL_UNDER in line))
-    markers = _left_out_offline(ctx)
-    left_out_count = _collected(outcomes[-1].output) if markers else 0
+    offline = _left_out(outcomes)
     left_out = (
-        f"; {left_out_count} test(s) marked {', '.join(markers)} not run: "
+        f"; {offline[1]} test(s) marked {offline[0].replace(' or ', ', ')} not run: "
         "no internet here (the project's marker for such machines)"
-        if markers
+        if offline
         else ""
     )
-    metrics["deselected"] = float(left_out_count)
+    metrics["deselected"] = float(offline[1]) if offline else 0.0
     if problems:
         return Verdict.failed("; ".join(problems) + left_out, **metrics)
     if ran == 0:
