@@ -1,12 +1,16 @@
 """Benchmark the reference service under load: `.venv/bin/python -m benchmarks.bench_service [--users N]
-[--seconds N] [--ceiling-seconds N]`.
+[--seconds N] [--spawn-rate N] [--ceiling-seconds N]`.
 
 The service (`uvicorn app.main:app`, one worker) runs on a throwaway PostgreSQL database and on
 Redis (DATABASE_URL / REDIS_URL name the servers; the database is created, migrated and dropped),
 with argon2 lowered as the `performance` check lowers it. Three Locust runs, headless:
 
-1. the load profile (`tests/load/locustfile.py`), `--users` users for `--seconds` (100, 60 s):
-   per endpoint median, p95, p99 and requests/s, and the aggregate;
+1. the load profile (`tests/load/locustfile.py`), `--users` users for `--seconds` (100, 60 s),
+   started at `--spawn-rate` users per second (10: the `performance` check's "plan" profile, the
+   load `invoke ci --profile plan` puts on the service): per endpoint median, p95, p99 and
+   requests/s, and the aggregate. Each new user registers, logs in and tops up back to back, so
+   the spawn rate sets how many of those writes arrive at once; benchmarks/README.md has the
+   latencies at 2, 5, 10 and 20 users per second;
 2. `GET /api/v1/wallet` alone, `--users` users with no think time, for `--ceiling-seconds`;
 3. a bare FastAPI endpoint (a sync route returning a constant, same uvicorn) in the same way:
    the ceiling of this machine's framework, server and load generator.
@@ -41,6 +45,7 @@ from typing import Any
 from app import migrate
 from app.db import make_engine
 from app.settings import Settings
+from cimaturity.config import LOAD_PROFILES
 from cimaturity.tools.with_server import running_service
 from tests.integration.conftest import create_database, drop_database
 
@@ -128,7 +133,9 @@ def read_stats(path: Path) -> list[Row]:
         ]
 
 
-def locust(locustfile: Path, host: str, users: int, seconds: int, prefix: Path) -> list[Row]:
+def locust(
+    locustfile: Path, host: str, users: int, seconds: int, prefix: Path, spawn_rate: float | None = None
+) -> list[Row]:
     argv = [
         str(Path(sys.executable).parent / "locust"),
         "-f",
@@ -137,7 +144,7 @@ def locust(locustfile: Path, host: str, users: int, seconds: int, prefix: Path) 
         "-u",
         str(users),
         "-r",
-        str(max(1, users // 5)),
+        f"{spawn_rate:g}" if spawn_rate is not None else str(max(1, users // 5)),
         "-t",
         f"{seconds}s",
         "--host",
@@ -347,6 +354,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--spawn-rate",
+        type=float,
+        default=LOAD_PROFILES["plan"].spawn_rate,
+        help="users started per second in the load profile (default: the plan profile's)",
+    )
     parser.add_argument("--ceiling-seconds", type=int, default=20)
     parser.add_argument("--counts", action="store_true", help="first print the cost of each request")
     parser.add_argument("--counts-only", action="store_true", help="print the cost of each request, and stop")
@@ -376,7 +389,12 @@ def main() -> int:
                 "app.main:app", "/health", service_env(database), inherit=False, cwd=ROOT
             ) as url:
                 mixed = locust(
-                    ROOT / "tests/load/locustfile.py", url, args.users, args.seconds, folder / "mixed"
+                    ROOT / "tests/load/locustfile.py",
+                    url,
+                    args.users,
+                    args.seconds,
+                    folder / "mixed",
+                    spawn_rate=args.spawn_rate,
                 )
                 wallet = locust(
                     folder / "wallet_locustfile.py", url, args.users, args.ceiling_seconds, folder / "wallet"
@@ -389,7 +407,10 @@ def main() -> int:
     finally:
         drop_database(database)
     print(f"load average after: {loadavg()}\n")
-    print(f"## Load profile: {args.users} users, {args.seconds} s\n\n{table(mixed)}\n")
+    print(
+        f"## Load profile: {args.users} users, {args.spawn_rate:g} started per second, {args.seconds} s\n\n"
+        f"{table(mixed)}\n"
+    )
     aggregate = next(row for row in mixed if row.name == "Aggregated")
     # Over the whole phase, not Locust's own req/s: requests still waiting when the phase ends
     # (a stalled server) are not in Locust's count, and its clock stops at the last answer.
