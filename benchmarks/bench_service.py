@@ -134,7 +134,7 @@ def read_stats(path: Path) -> list[Row]:
 
 
 def locust(
-    locustfile: Path, host: str, users: int, seconds: int, prefix: Path, spawn_rate: float | None = None
+    locustfile: Path, host: str, users: int, spawn_rate: float, seconds: int, prefix: Path
 ) -> list[Row]:
     argv = [
         str(Path(sys.executable).parent / "locust"),
@@ -144,7 +144,7 @@ def locust(
         "-u",
         str(users),
         "-r",
-        f"{spawn_rate:g}" if spawn_rate is not None else str(max(1, users // 5)),
+        f"{spawn_rate:g}",
         "-t",
         f"{seconds}s",
         "--host",
@@ -375,6 +375,8 @@ def main() -> int:
         if args.counts_only:
             return 0
     print(f"load average before: {loadavg()}")
+    # The wallet and bare phases ramp alike (all users within 5 s), so their ratio compares like with like.
+    ceiling_ramp = max(1, args.users // 5)
     database = create_database("bench_service")
     try:
         engine = make_engine(database)
@@ -392,17 +394,27 @@ def main() -> int:
                     ROOT / "tests/load/locustfile.py",
                     url,
                     args.users,
+                    args.spawn_rate,
                     args.seconds,
                     folder / "mixed",
-                    spawn_rate=args.spawn_rate,
                 )
                 wallet = locust(
-                    folder / "wallet_locustfile.py", url, args.users, args.ceiling_seconds, folder / "wallet"
+                    folder / "wallet_locustfile.py",
+                    url,
+                    args.users,
+                    ceiling_ramp,
+                    args.ceiling_seconds,
+                    folder / "wallet",
                 )
             bare_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
             with running_service("bare_app:app", "/health", bare_env, inherit=False, cwd=folder) as url:
                 bare = locust(
-                    folder / "bare_locustfile.py", url, args.users, args.ceiling_seconds, folder / "bare"
+                    folder / "bare_locustfile.py",
+                    url,
+                    args.users,
+                    ceiling_ramp,
+                    args.ceiling_seconds,
+                    folder / "bare",
                 )
     finally:
         drop_database(database)
