@@ -1,7 +1,8 @@
 """lint: the project's own linters and formatters, as it configures them, never fixing anything.
 
 Which tools: those the project configures (ruff, flake8, black, isort; in their config files or as
-pre-commit hooks); ruff's defaults where it configures none, and the reason says so. A formatter
+pre-commit hooks); ruff's baseline rules (`RUFF_BASELINE`) where it configures none, and the reason
+says so. A formatter
 is checked only where one is configured, or where the project's CI runs one (a workflow step, or
 a script, tox or nox session it reaches). Each tool runs at the version the project's pre-commit
 pins (`uv tool run --from tool==rev`), else the one its requirements, pyproject or lockfile pin
@@ -38,6 +39,11 @@ _BLACK = re.compile(r"^would reformat (.+)$", re.MULTILINE)
 _ISORT = re.compile(r"^ERROR: (\S+) Imports are incorrectly sorted", re.MULTILINE)
 _FLAKE8 = re.compile(r"^(\S+?):\d+:\d+: ([A-Z]+\d+) ", re.MULTILINE)
 _NOT_OURS = ".venv,venv,.tox,.nox,build,dist,reports"
+# ruff's rules where a project configures no linter: pyflakes and pycodestyle's errors, the defaults
+# ruff shipped for years. Named, so the verdict does not move with ruff's own defaults: 0.17's add
+# pyupgrade, isort, naming... rules no such project chose (1,512 findings on Textualize/rich,
+# mostly PEP 604 rewrites its Python 3.8 cannot take, against 79 here).
+RUFF_BASELINE = "E4,E7,E9,F"
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ def judged_by(root: Path) -> ProjectTools:
 
 
 def chosen(tools: ProjectTools) -> tuple[str, ...]:
-    """The project's linters and formatters; ruff's defaults when it configures no linter."""
+    """The project's linters and formatters; ruff's baseline when it configures no linter."""
     linters = tuple(name for name in tools.linters if name in LINTERS)
     formatters = tuple(name for name in tools.formatters if name in LINTERS)
     return (*(linters or ("ruff",)), *formatters)
@@ -186,6 +192,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
         argv = (
             *_program(linter, _hook_for(tools, name), pins.get(linter.executable)),
             *linter.arguments(ctx),
+            *(("--select", RUFF_BASELINE) if name == "ruff" and name not in tools.linters else ()),
         )
         # 1 = the tool found something (the gate reads what); any other code is a crash.
         commands.append(Command(argv, ok_exit_codes=frozenset({0, 1})))
@@ -207,7 +214,7 @@ def _described(tools: ProjectTools, names: Sequence[str]) -> str:
     ran = ", ".join(
         f"{name} ({tools.configured[name]})"
         if name in tools.configured
-        else f"{name} defaults (no linter configured)"
+        else f"{name} baseline {RUFF_BASELINE} (no linter configured)"
         for name in names
     )
     # pylint needs the project's imports resolved in its environment: not run here, and said so.

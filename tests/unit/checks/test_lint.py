@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cimaturity.checks.lint import LINT, SARIF
+from cimaturity.checks.lint import LINT, SARIF, _ruff_problems
 from cimaturity.config import load_config
 from cimaturity.model import ArtifactError, CheckContext, Status
 from cimaturity.runner import execute, tool_environment
@@ -58,12 +58,31 @@ def test_without_a_configured_formatter_formatting_is_not_imposed(tmp_path: Path
     )
 
 
-def test_nothing_configured_says_ruff_defaults_were_used(tmp_path: Path) -> None:
+def test_nothing_configured_says_ruff_baseline_was_used(tmp_path: Path) -> None:
     ctx = make_project(tmp_path, "import os\n", config="")
     result = execute(LINT, ctx)
     assert result.status is Status.FAILED
     assert result.reason.startswith("1 violation(s), first: pkg/mod.py: F401")
-    assert "[ruff defaults (no linter configured); no formatter configured" in result.reason
+    assert "[ruff baseline E4,E7,E9,F (no linter configured); no formatter configured" in result.reason
+
+
+def test_nothing_configured_judges_by_the_baseline_not_the_installed_ruff_defaults(tmp_path: Path) -> None:
+    """Rules outside the baseline (pyupgrade's PEP 604 rewrite, isort's order, bare `except
+    Exception`) are not imposed on a project that chose no linter, whatever ruff's defaults are;
+    the baseline's own rules still count."""
+    source = (
+        "from typing import Optional\nimport sys\n\n\n"
+        "def f(x: Optional[int]) -> None:\n"
+        "    try:\n        print(x, sys.argv)\n    except Exception:\n        pass\n"
+    )
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "dirty").mkdir()
+    clean = make_project(tmp_path / "clean", source, config="")
+    assert execute(LINT, clean).status is Status.PASSED
+    dirty = make_project(tmp_path / "dirty", source + "\n\nif x == None:\n    pass\n", config="")
+    result = execute(LINT, dirty)
+    assert result.status is Status.FAILED
+    assert sorted(problem.split(": ")[-1] for problem in _ruff_problems(dirty, None)) == ["E711", "F821"]
 
 
 def test_a_project_that_asks_ruff_to_fix_is_never_modified(tmp_path: Path) -> None:
@@ -123,13 +142,14 @@ def test_sarif_from_another_tool_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_configured_linter_this_check_cannot_run_is_named_not_hidden(tmp_path: Path) -> None:
-    """Only pylint configured: ruff's defaults judge, and the reason says pylint was not run."""
+    """Only pylint configured: ruff's baseline judges, and the reason says pylint was not run."""
     ctx = make_project(tmp_path, "x = 1\n", config="")
     (tmp_path / ".pylintrc").write_text("[MAIN]\n")
     result = execute(LINT, ctx)
     assert result.status is Status.PASSED, result.reason
     assert result.reason == (
-        "no violations, formatting clean: ruff defaults (no linter configured); pylint (.pylintrc) is "
+        "no violations, formatting clean: ruff baseline E4,E7,E9,F (no linter configured); pylint "
+        "(.pylintrc) is "
         "configured but not run; no formatter configured, formatting not checked"
     )
 
