@@ -156,6 +156,27 @@ def test_tests_run_with_the_projects_interpreter_not_ours(tmp_path: Path) -> Non
     assert "project environment: Python" in (ctx.artifact_dir / "log.txt").read_text()
 
 
+def test_a_pytest_cov_without_json_reports_is_measured_all_the_same(tmp_path: Path) -> None:
+    """pytest-cov before 4 has no `--cov-report=json` (pytest exits 4, before any test, on
+    Textualize/rich's 3.0 pin): the JSON comes from coverage itself, from the data file."""
+    ctx = project(tmp_path)
+    old_pytest_cov = fake_tool(
+        tmp_path / "venv" / "bin",
+        "python",
+        f"""
+        import subprocess
+        if any(arg.startswith("--cov-report=json") for arg in sys.argv):
+            print("error: argument --cov-report: invalid choice: 'json' (choose from 'term', 'xml')")
+            sys.exit(4)
+        sys.exit(subprocess.run([{sys.executable!r}, *sys.argv[1:]]).returncode)
+        """,
+    )
+    theirs = dataclasses.replace(own_environment(), python=old_pytest_cov, origin="the project's .venv")
+    result = execute(TEST, dataclasses.replace(ctx, target=theirs))
+    assert result.status is Status.PASSED, result.reason
+    assert result.metrics["tests"] == 3 and result.metrics["coverage_percent"] > 70
+
+
 # Evidence the real pytest would not write: a command that writes the artifacts itself.
 GOOD_COVERAGE = '{"totals": {"percent_covered": 90.0}, "files": {}}'
 GOOD_JUNIT = (
