@@ -14,6 +14,7 @@ from cimaturity.artifacts import COUNT, json_int
 from cimaturity.checks.suppressions import python_files
 from cimaturity.formats.sarif import SarifResult, read_sarif
 from cimaturity.model import Check, CheckContext, Command, CommandOutcome, Stage, Verdict
+from cimaturity.tools import helper_command
 
 SARIF = "bandit.sarif"
 SEVERITIES = ("UNDEFINED", "LOW", "MEDIUM", "HIGH")
@@ -40,11 +41,19 @@ def _not_applicable(ctx: CheckContext) -> str | None:
 
 
 def _commands(ctx: CheckContext) -> list[Command]:
-    # bandit exits 1 when it reports findings; the gate judges them from the SARIF.
+    # bandit exits 1 when it reports findings; the gate judges them from the SARIF. Run through a
+    # helper that keeps bandit's SARIF formatter from crashing on a long literal (bandit#1311).
     return [
-        Command(
-            ("bandit", "-r", *_paths(ctx), "-f", "sarif", "-o", str(ctx.artifact(SARIF))),
+        helper_command(
+            "bandit",
+            "-r",
+            *_paths(ctx),
+            "-f",
+            "sarif",
+            "-o",
+            str(ctx.artifact(SARIF)),
             ok_exit_codes=frozenset({0, 1}),
+            env=ctx.env,
         )
     ]
 

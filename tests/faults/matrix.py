@@ -166,8 +166,8 @@ MATRIX: tuple[Case, ...] = (
     Case("dockerfile", G, writes("hadolint.sarif", a.sarif("ruff")), E, r"written by 'ruff', expected 'hadolint'", variant="foreign"),
     Case("dockerfile", X, writes("hadolint.sarif", a.sarif("hadolint"), exit=1), E, r"^hadolint failed: exit 1 \(expected 0\)", variant="exit1_clean"),
     Case("dockerfile", X, writes("hadolint.sarif", HADOLINT_ERROR), F, r"^1 error-level hadolint finding\(s\) in 1 of 1 Dockerfile\(s\)", variant="exit0_findings"),
-    # sast: bandit -f sarif; ok exit codes 0 (nothing found), 1 (findings)
-    Case("sast", T, None, E, r"^tool not found on PATH: bandit$"),
+    # sast: bandit -f sarif (through cimaturity.tools.bandit); ok exit codes 0 (nothing found), 1 (findings)
+    Case("sast", T, None, E, r"^tool not found on PATH: bandit$", tool="bandit"),
     Case("sast", C, crash(2, "ERROR: No tests would be run, please check the profile."), E, r"^bandit failed: exit 2 \(expected 0 or 1\): ERROR: No tests would be run"),
     Case("sast", C, KILL, E, r"^bandit failed: exit -9 ", variant="signal"),
     Case("sast", TO, HANG, E, r"^bandit timed out after 1s$"),

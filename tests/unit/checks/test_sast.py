@@ -106,3 +106,17 @@ def test_sarif_from_another_tool_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     with pytest.raises(ArtifactError, match="expected 'bandit'"):
         load_bandit(path)
+
+
+def test_a_finding_inside_a_long_literal_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """bandit's SARIF formatter indexes past a finding's excerpt when the finding starts lines
+    before it (a B105 in a dict literal, as in Textualize/rich's emoji table: bandit#1311) and
+    exits 2 with no report; the check gets the report, and the finding in it."""
+    table = "CODES = {\n" + "".join(f'    "name_{i}": "value_{i}",\n' for i in range(20))
+    table += '    "secret_button": "x",\n}\n'
+    root = new_repo(tmp_path / "p", {"pkg/__init__.py": "", "pkg/codes.py": table})
+    result = execute(SAST, context(root, SAST))
+    assert result.status is Status.PASSED, result.reason
+    assert "(1 below MEDIUM" in result.reason
+    [finding] = load_bandit(root / "reports" / "artifacts" / "sast" / SARIF).results
+    assert finding.rule_id == "B105" and finding.file is not None and finding.file.endswith("codes.py")
