@@ -177,6 +177,25 @@ def test_a_pytest_cov_without_json_reports_is_measured_all_the_same(tmp_path: Pa
     assert result.metrics["tests"] == 3 and result.metrics["coverage_percent"] > 70
 
 
+def test_without_any_threshold_the_reason_says_so_not_zero_percent(tmp_path: Path) -> None:
+    """No ratchet, no fail_under (ours or the project's): the reason gives the coverage measured
+    and says no threshold is set, not ">= 0%"."""
+    ctx = make_context(
+        tmp_path,
+        TEST,
+        {
+            "pyproject.toml": '[tool.cimaturity]\nsource_paths = ["pkg"]\n',
+            "pkg/__init__.py": PKG,
+            "tests/__init__.py": "",
+            "tests/test_pkg.py": FULL_TESTS,
+        },
+    )
+    result = execute(TEST, ctx)
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason.endswith("% (no coverage threshold set)"), result.reason
+    assert ">= 0%" not in result.reason and result.metrics["coverage_threshold"] == 0
+
+
 # Evidence the real pytest would not write: a command that writes the artifacts itself.
 GOOD_COVERAGE = '{"totals": {"percent_covered": 90.0}, "files": {}}'
 GOOD_JUNIT = (
