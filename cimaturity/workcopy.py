@@ -50,21 +50,28 @@ class WorkingCopyError(Exception):
     """The copy could not be made (a git clone failed, the disk is full): the check is an error."""
 
 
+def copy_project(root: Path, copy: Path, env: Mapping[str, str]) -> None:
+    """`root` copied to `copy` (not yet there): where `root` is a git repository, a clone sharing
+    its objects with the working tree copied over it, so the history, the tags (a version from
+    setuptools-scm or hatch-vcs) and uncommitted changes all come along."""
+    try:
+        if (root / ".git").is_dir():
+            clone = ["clone", "--quiet", "--shared", "--no-checkout", str(root), str(copy)]
+            _git(clone, copy.parent, env)
+            shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True, dirs_exist_ok=True)
+            _git(["reset", "--quiet"], copy, env)  # the index as HEAD's; the working tree as copied
+        else:
+            shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True)
+    except OSError as error:
+        raise WorkingCopyError(f"could not copy {root}: {error}") from None
+
+
 @contextmanager
 def working_copy(root: Path, env: Mapping[str, str]) -> Iterator[Path]:
     """A copy of `root` for the duration of the block, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="cimaturity-copy-") as folder:
         copy = Path(folder) / root.name
-        try:
-            if (root / ".git").is_dir():
-                clone = ["clone", "--quiet", "--shared", "--no-checkout", str(root), str(copy)]
-                _git(clone, Path(folder), env)
-                shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True, dirs_exist_ok=True)
-                _git(["reset", "--quiet"], copy, env)  # the index as HEAD's; the working tree as copied
-            else:
-                shutil.copytree(root, copy, ignore=not_copied(root), symlinks=True)
-        except OSError as error:
-            raise WorkingCopyError(f"could not copy {root} to run its tests: {error}") from None
+        copy_project(root, copy, env)
         yield copy
 
 

@@ -27,7 +27,7 @@ from cimaturity.atomic import write_text_atomic
 from cimaturity.proc import first_error_line
 from cimaturity.targetenv.interpreters import Interpreter
 from cimaturity.targetenv.plan import InstallPlan, Source
-from cimaturity.workcopy import not_copied
+from cimaturity.workcopy import WorkingCopyError, copy_project
 
 FORMAT = 1  # bump when the layout of a cached environment changes
 MARKER = "cimaturity-env.json"
@@ -106,7 +106,10 @@ def provision(
         source = _build_root(plan, project)
         say(f"copying {source.name}/ to build it there (the project is never written to)")
         copy = home / "source"
-        shutil.copytree(source, copy, ignore=not_copied(source), symlinks=True)
+        try:
+            copy_project(source, copy, environ)  # with git: a version from its tags (hatch-vcs) builds
+        except WorkingCopyError as error:
+            raise ProvisionError(str(error)) from None
         project_copy = copy / project.relative_to(source)
         for label, argv in _steps(
             _rebased(plan, project, project_copy), interpreter, project_copy, venv, home, uv

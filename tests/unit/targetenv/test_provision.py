@@ -7,6 +7,7 @@ hooks pointed back at the project are checked without a network.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -44,6 +45,13 @@ def fake_uv(folder: Path, *, fail_on: str = "") -> Path:
                 (pathlib.Path(args[-1]) / "lib/python3.11/site-packages").mkdir(parents=True)
             if "-e" in args:
                 source = args[args.index("-e") + 1].split("[")[0]
+                # What a VCS-versioned backend (hatch-vcs, setuptools-scm) asks of the source.
+                import subprocess
+                described = subprocess.run(
+                    ["git", "describe", "--tags"], cwd=source, capture_output=True, text=True
+                )
+                with open({str(folder / "described.txt")!r}, "w") as out:
+                    out.write(described.stdout.strip() or "no version: " + described.stderr.strip())
                 site = pathlib.Path(os.environ["VIRTUAL_ENV"]) / "lib/python3.11/site-packages"
                 (site / "_demo_editable.pth").write_text(source + "/src\\n")
             """
@@ -121,3 +129,18 @@ def test_a_failing_install_is_one_line_quoting_uv(project: Path, tmp_path: Path)
     assert (
         str(caught.value) == "`uv pip install` failed: error: No solution found when resolving dependencies"
     )
+
+
+def test_a_version_from_git_tags_builds_from_the_copy(project: Path, tmp_path: Path) -> None:
+    """hynek/structlog takes its version from git (hatch-vcs): a copy without the repository
+    failed to build ("setuptools-scm was unable to detect version"). The build copy is a clone,
+    so the build sees the project's tags, and the project is still never written."""
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-C", str(project)]
+    for argv in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "one"], ["tag", "v1.2.3"]):
+        subprocess.run([*git, *argv], check=True, capture_output=True)
+    status = subprocess.run([*git, "status", "--porcelain", "--ignored"], capture_output=True, text=True)
+    uv = fake_uv(tmp_path / "bin")
+    run(project, tmp_path, uv)
+    assert (tmp_path / "bin" / "described.txt").read_text() == "v1.2.3"
+    after = subprocess.run([*git, "status", "--porcelain", "--ignored"], capture_output=True, text=True)
+    assert after.stdout == status.stdout == ""
