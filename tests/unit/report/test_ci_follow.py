@@ -182,6 +182,44 @@ def test_tox_ini_env_and_env_list(tmp_path: Path) -> None:
     assert len(everything.reached) == 3 and everything.problems == ()
 
 
+GENERATIVE_TOX_INI = """\
+[tox]
+env_list =
+    pre-commit,
+    3.1{0-1}-{tests,mypy}
+    typing-{mypy,pyright},
+
+[testenv]
+commands =
+    tests: pytest {posargs}
+    mypy: mypy tests/typing
+
+[testenv:3.1{0,1}-tests{,-rich}]
+commands = coverage run -m pytest {posargs}
+
+[testenv:typing-{mypy,pyright}]
+commands =
+    mypy: mypy src
+    pyright: pyright src
+"""
+
+
+def test_tox_generative_env_names_are_expanded(tmp_path: Path) -> None:
+    """hynek/structlog's env_list `3.1{0-5}-{tests,mypy}` and its `mypy:` factor: a bare `tox`
+    runs the type checks too (a name taken literally matched no factor, and no section)."""
+    root = write(tmp_path, {"tox.ini": GENERATIVE_TOX_INI})
+    everything = _follow(root, "tox")
+    assert sorted({item.command for item in everything.reached}) == [
+        "coverage run -m pytest {posargs}",
+        "mypy src",
+        "mypy tests/typing",
+        "pyright src",
+    ]
+    one = _follow(root, "tox -e 3.11-mypy")
+    assert [item.command for item in one.reached] == ["mypy tests/typing"]
+    assert everything.problems == ()
+
+
 def test_tox_toml(tmp_path: Path) -> None:
     root = write(tmp_path, {"tox.toml": TOX_TOML})
     followed = _follow(root, "uvx tox run -e type")
