@@ -198,7 +198,9 @@ def _gate(ctx: CheckContext, outcomes: Sequence[CommandOutcome]) -> Verdict:
         )
     skipped = f" ({junit.skipped} skipped)" if junit.skipped else ""
     # No step, no fail_under of ours or the project's: nothing to compare with, and "0%" would read as one.
-    against = f" >= {needed}" if required_percent > 0 else " (no coverage threshold set)"
+    against = (
+        f" >= {needed}" if required_percent > 0 else " (no threshold in the coverage settings, ours or its)"
+    )
     return Verdict.passed(f"{ran} tests passed{skipped}; {measured}{against}{left_out}", **metrics)
 
 
