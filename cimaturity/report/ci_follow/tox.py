@@ -66,6 +66,12 @@ class Tox(Follower):
             from_env = run.call.env.get("TOX_ENV") or run.call.env.get("TOXENV")
             selected = substitute(from_env, {}) if from_env else None
         names = config.env_list if selected is None else tuple(n for n in selected.split(",") if n)
+        factors = option(args, ("-f", "--factors"))
+        if selected is None and factors:
+            # `tox run -f 3.13-tests`: the env_list's envs with every factor given (one known only
+            # at run time, `${PYTHON}`, does not narrow).
+            wanted = [part for part in factors.split("-") if part and not is_expression(part)]
+            names = tuple(name for name in names if set(wanted) <= set(name.split("-")))
         for name in names:
             for env_name, env in config.select(name, run.call.matrix_values):
                 for command in env.commands_for(env_name):
