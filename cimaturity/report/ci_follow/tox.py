@@ -28,6 +28,7 @@ _FACTOR_CONDITION = re.compile(r"^([\w.!{},-]+):\s+(\S.*)$")
 _CANDIDATES = ("tox.ini", "setup.cfg", "pyproject.toml", "tox.toml")  # tox's own search order
 _BRACES = re.compile(r"\{([^{}]*)\}")
 _RANGE = re.compile(r"^(\d+)-(\d+)$")
+_RUN_TIME = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\w+")  # values known only when the step runs
 _ERRORS = (tomllib.TOMLDecodeError, configparser.Error, ValueError)
 
 
@@ -70,7 +71,8 @@ class Tox(Follower):
         if selected is None and factors:
             # `tox run -f 3.13-tests`: the env_list's envs with every factor given (one known only
             # at run time, `${PYTHON}`, does not narrow).
-            wanted = [part for part in factors.split("-") if part and not is_expression(part)]
+            known = _RUN_TIME.sub("", factors)  # `${{ matrix.python-version }}` holds a hyphen itself
+            wanted = [part for part in known.split("-") if part]
             names = tuple(name for name in names if set(wanted) <= set(name.split("-")))
         for name in names:
             for env_name, env in config.select(name, run.call.matrix_values):
