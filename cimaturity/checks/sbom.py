@@ -217,14 +217,14 @@ def judge(
         "unknown_runtime_licenses": float(len(unknown_runtime)),
         "not_installed_here": float(len(unchecked)),
     }
-    dev_note = (
+    notes = (
         f"; not shipped, not gated: {len(denied_dev)} dev tool(s) under a denied license "
         f"({', '.join(f'{p.name} {p.license}' for p, _ in denied_dev[:3])})"
         if denied_dev
         else ""
     )
     if unchecked:
-        dev_note += (
+        notes += (
             f"; license not checked for {len(unchecked)} left out here by their marker (an extra's, "
             f"another platform's or Python's): {', '.join(unchecked[:5])}"
         )
@@ -232,20 +232,20 @@ def judge(
         package, rule = denied_runtime[0]
         return Verdict.failed(
             f"{len(denied_runtime)} runtime dependenc(ies) under a denied license, first: "
-            f"{package.name} {package.version}: {package.license!r} matches {rule}{dev_note}",
+            f"{package.name} {package.version}: {package.license!r} matches {rule}{notes}",
             **metrics,
         )
     if unknown_runtime:
         return Verdict.error(
             f"no license known for {len(unknown_runtime)} runtime dependenc(ies) (not installed where "
-            f"pip-licenses looked, or UNKNOWN): {', '.join(unknown_runtime[:5])}{dev_note}",
+            f"pip-licenses looked, or UNKNOWN): {', '.join(unknown_runtime[:5])}{notes}",
             **metrics,
         )
     checked = len(components) - len(unchecked)
     if not checked:
-        return Verdict.error(f"the SBOM lists no runtime component: nothing was checked{dev_note}", **metrics)
+        return Verdict.error(f"the SBOM lists no runtime component: nothing was checked{notes}", **metrics)
     return Verdict.passed(
-        f"{checked} runtime dependenc(ies), none under {', '.join(denied)}{dev_note}", **metrics
+        f"{checked} runtime dependenc(ies), none under {', '.join(denied)}{notes}", **metrics
     )
 
 
