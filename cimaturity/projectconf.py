@@ -12,7 +12,7 @@ import configparser
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class ProjectTools:
     pytest_markers: tuple[str, ...]  # the markers its pytest config declares, by name
     coverage_source: bool  # [tool.coverage.run] source (or .coveragerc): coverage knows what to measure
     coverage_fail_under: float | None
+    test_env: Mapping[str, str] = field(default_factory=dict)  # tox's [testenv] setenv: how its tests run
 
     @property
     def linters(self) -> tuple[str, ...]:
@@ -192,7 +193,29 @@ def project_tools(root: Path) -> ProjectTools:
         pytest_markers=_pytest_markers(root, tool, setup_cfg, tox_ini),
         coverage_source=_coverage_source(root, tool, setup_cfg),
         coverage_fail_under=_fail_under(root, tool, setup_cfg),
+        test_env=_tox_setenv(tox_ini),
     )
+
+
+# tox sets these itself or they are ours to set: `python -m pytest` already has the working
+# directory on sys.path, and the working copy's own PYTHONPATH (a src layout) must stand.
+_NOT_FROM_TOX = frozenset({"PYTHONPATH", "COVERAGE_FILE", "PATH", "VIRTUAL_ENV"})
+_FACTOR_PREFIX = re.compile(r"^[\w.!,{}-]+:\s")
+
+
+def _tox_setenv(tox_ini: configparser.ConfigParser) -> dict[str, str]:
+    """tox.ini's [testenv] `setenv` (`DJANGO_SETTINGS_MODULE = tests.settings`): what every test
+    env runs with. A line for some envs only (`py38: X = 1`) or holding a tox substitution is
+    left out."""
+    found: dict[str, str] = {}
+    for line in tox_ini.get("testenv", "setenv", fallback="").splitlines():
+        text = line.strip()
+        name, sep, value = text.partition("=")
+        if not sep or _FACTOR_PREFIX.match(text) or "{" in value or not name.strip().isidentifier():
+            continue
+        if name.strip() not in _NOT_FROM_TOX:
+            found[name.strip()] = value.strip()
+    return found
 
 
 def _mypy(root: Path, tool: Mapping[str, Any], setup_cfg: configparser.ConfigParser) -> MypySettings | None:

@@ -88,7 +88,7 @@ def _commands(ctx: CheckContext) -> list[Command]:
     offline = ("-m", " and ".join(f"not {marker}" for marker in markers)) if markers else ()
     pytest = (*tests, "-p", "no:cacheprovider", "--junitxml", str(ctx.artifact(JUNIT)), *offline)
     # The coverage data file goes with the artifacts: no stale .coverage in the project decides.
-    env = {"COVERAGE_FILE": str(ctx.artifact(".coverage"))}
+    env = {**settings.test_env, "COVERAGE_FILE": str(ctx.artifact(".coverage"))}
     ok = frozenset({0, 1, PYTEST_NO_TESTS})
     json_report, xml_report = str(ctx.artifact(COVERAGE_JSON)), str(ctx.artifact(COVERAGE_XML))
     # Last, so the gate's first outcome stays the test run: how many tests the markers leave out

@@ -2,7 +2,8 @@
 
 The first source that exists wins for the pins: uv.lock (frozen sync) > poetry.lock > pdm.lock >
 Pipfile.lock > pylock.toml. Without a lockfile: requirements files, plus the project itself with
-its test/dev extras and dependency groups; tox's test deps only when nothing else names any.
+its test/dev extras and dependency groups, and tox's [testenv] deps beside them (not its
+factor-conditional lines) when no requirements file lists the test dependencies.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from cimaturity.layout import layout_of
 from cimaturity.projectconf import UnreadableConfigError, project_tools
+from cimaturity.toxnames import env_list, expand
 
 # Dependency groups / extras a test run needs, by the names projects give them.
 TEST_GROUPS = ("test", "tests", "testing", "dev")
@@ -153,7 +155,9 @@ def make_plan(project: Path) -> InstallPlan:
     if packaged or groups:
         sources.append(Source.PYPROJECT)
     tox_deps: tuple[str, ...] = ()
-    if not files and not groups and not extras:
+    if not files:
+        # What tox installs for the tests, beside the extras and groups (django-oauth-toolkit's
+        # `dev` extra lacks the pytest-django its tox deps bring).
         tox_deps, tox_file = _tox_deps(project, pyproject)
         if tox_deps and tox_file is not None:
             sources.append(Source.TOX)
@@ -262,7 +266,8 @@ _LOCKFILES = (
 )
 
 
-# --- tox: test deps as a last resort ---------------------------------------------------------------
+# --- tox: the test envs' deps -------------------------------------------------------------------
+_FACTOR_CONDITION = re.compile(r"^([\w.!,-]+):\s")
 
 
 def _tox_deps(project: Path, pyproject: Mapping[str, Any]) -> tuple[tuple[str, ...], Path | None]:
@@ -274,7 +279,10 @@ def _tox_deps(project: Path, pyproject: Mapping[str, Any]) -> tuple[tuple[str, .
         except (configparser.Error, UnicodeDecodeError) as exc:
             raise PlanError(f"tox.ini: not readable ({str(exc).splitlines()[0]})") from None
         raw = parser.get("testenv", "deps", fallback="")
-        return _dep_lines(raw.splitlines(), project), tox_ini
+        names = env_list(
+            parser.get("tox", "env_list", fallback="") or parser.get("tox", "envlist", fallback="")
+        )
+        return _dep_lines(raw.splitlines(), project, _first_test_env(parser, names, raw)), tox_ini
     tox = pyproject.get("tool", {}).get("tox", {}) if isinstance(pyproject.get("tool"), dict) else {}
     base = tox.get("env_run_base", {}) if isinstance(tox, dict) else {}
     deps = base.get("deps", []) if isinstance(base, dict) else []
@@ -283,14 +291,57 @@ def _tox_deps(project: Path, pyproject: Mapping[str, Any]) -> tuple[tuple[str, .
     return (), None
 
 
-def _dep_lines(lines: Iterable[str], project: Path) -> tuple[str, ...]:
+def _first_test_env(parser: configparser.ConfigParser, names: Iterable[str], deps: str) -> frozenset[str]:
+    """The factors of the first env in env_list whose factors a conditional dep names and whose
+    outcome tox does not ignore: django-oauth-toolkit's `py38-dj42` (Django 4.2), not the latest
+    Django its unpinned dependency would bring, nor `djmain` (`ignore_outcome = true`)."""
+    conditional = {
+        factor.lstrip("!")
+        for line in deps.splitlines()
+        if (found := _FACTOR_CONDITION.match(line.strip()))
+        for group in found.group(1).split(",")
+        for factor in group.split("-")
+    }
+    ignored: set[str] = set()
+    for section in parser.sections():
+        if (
+            section.startswith("testenv:")
+            and parser.get(section, "ignore_outcome", fallback="").lower() == "true"
+        ):
+            ignored.update(expand(section.split(":", 1)[1].strip()))
+    for name in names:
+        factors = frozenset(name.split("-"))
+        if factors & conditional and name not in ignored:
+            return factors
+    return frozenset()
+
+
+def _dep_lines(lines: Iterable[str], project: Path, factors: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """tox deps lines; a factor-conditional one (`dj42: Django>=4.2,<4.3`) only when `factors`
+    (one env's) satisfy its condition."""
     found: list[str] = []
     for line in lines:
         text = line.split("#", 1)[0].strip().replace("{toxinidir}", str(project))
         if not text or "{" in text:  # a tox substitution we cannot resolve: leave it out
             continue
+        conditional = _FACTOR_CONDITION.match(text)
+        if conditional is not None:
+            if not _satisfied(conditional.group(1), factors):
+                continue
+            text = text[conditional.end() :].strip()
         found.append(text)
     return tuple(found)
+
+
+def _satisfied(condition: str, factors: frozenset[str]) -> bool:
+    """tox's `a-b,c` (a and b, or c; `!x`: not x) for one env's factors."""
+    return any(
+        all(
+            (part[1:] not in factors) if part.startswith("!") else (part in factors)
+            for part in group.split("-")
+        )
+        for group in condition.split(",")
+    )
 
 
 def lockfile(project: Path) -> Path | None:

@@ -57,6 +57,9 @@ def environment_key(plan: InstallPlan, interpreter: Interpreter, project: Path) 
     digest = hashlib.sha256()
     digest.update(f"{FORMAT}\0{interpreter.version}\0{interpreter.path}\0{project}\0".encode())
     digest.update(plan.described.encode())
+    # What is installed, as planned from those files: a change in how cimaturity reads them (tox's
+    # factor-conditional deps) is a new environment too, not a stale one re-used.
+    digest.update("\0".join((*plan.pinned, *plan.extra_requirements)).encode())
     for path in sorted(plan.inputs):
         digest.update(str(path).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())

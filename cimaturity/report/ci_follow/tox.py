@@ -4,7 +4,6 @@ pyproject.toml (native or `legacy_tox_ini`) or tox.toml."""
 from __future__ import annotations
 
 import configparser
-import itertools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -12,6 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
+
+from cimaturity.toxnames import env_list, expand
 
 from .base import Follower, Run
 from .files import Unparseable
@@ -26,27 +27,8 @@ _VALUE_OPTIONS = frozenset(
 )
 _FACTOR_CONDITION = re.compile(r"^([\w.!{},-]+):\s+(\S.*)$")
 _CANDIDATES = ("tox.ini", "setup.cfg", "pyproject.toml", "tox.toml")  # tox's own search order
-_BRACES = re.compile(r"\{([^{}]*)\}")
-_RANGE = re.compile(r"^(\d+)-(\d+)$")
 _RUN_TIME = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\w+")  # values known only when the step runs
 _ERRORS = (tomllib.TOMLDecodeError, configparser.Error, ValueError)
-
-
-def expand(name: str) -> list[str]:
-    """tox's generative names: `3.1{0-1}-{tests,mypy}` is 3.10-tests, 3.10-mypy, 3.11-tests,
-    3.11-mypy (each brace a choice, `{0-5}` a range, `{,-rich}` an empty choice first)."""
-    parts = _BRACES.split(name)  # literal, choice, literal, choice, ..., literal
-    choices: list[list[str]] = [[parts[0]]]
-    for group, literal in zip(parts[1::2], parts[2::2], strict=True):
-        options: list[str] = []
-        for option_ in (part.strip() for part in group.split(",")):
-            bounds = _RANGE.match(option_)
-            if bounds and int(bounds.group(1)) <= int(bounds.group(2)):
-                options += [str(n) for n in range(int(bounds.group(1)), int(bounds.group(2)) + 1)]
-            else:
-                options.append(option_)
-        choices += [options, [literal]]
-    return ["".join(picked) for picked in itertools.product(*choices)]
 
 
 class Tox(Follower):
@@ -185,10 +167,8 @@ def _parse_ini(file: str, text: str, offset: int, sections: tuple[str, str]) -> 
         for name in expand(section.split(":", 1)[1].strip())
     }
     raw_list = str(parser.get(core, "env_list", fallback="") or parser.get(core, "envlist", fallback=""))
-    # Commas inside braces belong to the brace: split on newlines and on commas outside braces.
-    words = re.findall(r"(?:[^\s,{]|\{[^{}]*\})+", raw_list)
-    env_list = tuple(name for word in words for name in expand(word))
-    return _ToxConfig(file, env_list, envs, env(base_name) if parser.has_section(base_name) else None)
+    names = env_list(raw_list)
+    return _ToxConfig(file, names, envs, env(base_name) if parser.has_section(base_name) else None)
 
 
 def _parse_toml(file: str, text: str, tox: Mapping[str, Any], prefix: tuple[str, ...]) -> _ToxConfig:

@@ -74,7 +74,7 @@ def test_without_a_lockfile_requirements_and_the_project_with_its_test_extras(tm
     assert plan.extras == ("test",) and plan.groups == ("dev",) and plan.editable
 
 
-def test_tox_deps_only_when_nothing_else_names_test_dependencies(tmp_path: Path) -> None:
+def test_tox_deps_with_unresolvable_substitutions_left_out(tmp_path: Path) -> None:
     root = write(
         tmp_path,
         {
@@ -87,6 +87,29 @@ def test_tox_deps_only_when_nothing_else_names_test_dependencies(tmp_path: Path)
     plan = make_plan(root)
     assert Source.TOX in plan.sources
     assert plan.extra_requirements == ("pytest", f"-r{root.resolve()}/extra.txt")
+
+
+def test_tox_deps_beside_extras_and_one_env_s_factor_conditional_deps(tmp_path: Path) -> None:
+    """jazzband/django-oauth-toolkit: a `dev` extra without pytest-django, which its tox deps
+    bring; Django pinned only per env (`dj42: Django>=4.2,<4.3`). The first env of env_list
+    that a conditional dep names, and whose outcome tox does not ignore, decides: without it the
+    latest Django, which the project does not support, made 370 of its tests fail."""
+    tox_ini = (
+        "[tox]\nenvlist =\n    lint,\n    py{310,311}-djmain,\n    py{38,39}-dj42,\n    py{310,311}-dj50\n"
+        "[testenv]\ndeps =\n    dj42: Django>=4.2,<4.3\n    dj50: Django>=5.0,<5.1\n"
+        "    djmain: https://github.com/django/django/archive/main.tar.gz\n    !dj42: asgiref\n"
+        "    pytest-django\n"
+        "[testenv:py{310,311}-djmain]\nignore_outcome = true\n"
+    )
+    pyproject = (
+        '[project]\nname = "demo"\nversion = "1"\ndependencies = ["django>=4.2"]\n'
+        '[project.optional-dependencies]\ndev = ["pytest"]\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    )
+    root = write(tmp_path, {"pyproject.toml": pyproject, "tox.ini": tox_ini, "demo/__init__.py": ""})
+    plan = make_plan(root)
+    assert Source.TOX in plan.sources and plan.extras == ("dev",)
+    assert plan.extra_requirements == ("Django>=4.2,<4.3", "pytest-django")
 
 
 def test_poetry_lock_pins_main_and_test_groups_and_a_git_source(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ hooks pointed back at the project are checked without a network.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -144,3 +145,13 @@ def test_a_version_from_git_tags_builds_from_the_copy(project: Path, tmp_path: P
     assert (tmp_path / "bin" / "described.txt").read_text() == "v1.2.3"
     after = subprocess.run([*git, "status", "--porcelain", "--ignored"], capture_output=True, text=True)
     assert after.stdout == status.stdout == ""
+
+
+def test_the_planned_requirements_are_part_of_the_key(project: Path) -> None:
+    """Same files, another plan (cimaturity read tox's deps differently): another environment."""
+    plan = make_plan(project)
+    key = environment_key(plan, HERE, project)
+    assert (
+        environment_key(dataclasses.replace(plan, extra_requirements=("Django<4.3",)), HERE, project) != key
+    )
+    assert environment_key(plan, HERE, project) == key

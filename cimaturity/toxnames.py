@@ -1,0 +1,35 @@
+"""tox's generative env names (`py{38,39}-dj{42,50}`, `3.1{0-5}-{tests,mypy}`), expanded as tox
+expands them; read by the CI follower (which envs a `tox` step runs) and by the environment plan
+(which env's factor-conditional deps to install)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+_RANGE = re.compile(r"^(\d+)-(\d+)$")
+# Words of an env_list: commas inside braces belong to the brace.
+_WORDS = re.compile(r"(?:[^\s,{]|\{[^{}]*\})+")
+
+
+def expand(name: str) -> list[str]:
+    """tox's generative names: `3.1{0-1}-{tests,mypy}` is 3.10-tests, 3.10-mypy, 3.11-tests,
+    3.11-mypy (each brace a choice, `{0-5}` a range, `{,-rich}` an empty choice first)."""
+    parts = _BRACES.split(name)  # literal, choice, literal, choice, ..., literal
+    choices: list[list[str]] = [[parts[0]]]
+    for group, literal in zip(parts[1::2], parts[2::2], strict=True):
+        options: list[str] = []
+        for option_ in (part.strip() for part in group.split(",")):
+            bounds = _RANGE.match(option_)
+            if bounds and int(bounds.group(1)) <= int(bounds.group(2)):
+                options += [str(n) for n in range(int(bounds.group(1)), int(bounds.group(2)) + 1)]
+            else:
+                options.append(option_)
+        choices += [options, [literal]]
+    return ["".join(picked) for picked in itertools.product(*choices)]
+
+
+def env_list(raw: str) -> tuple[str, ...]:
+    """An INI `env_list` value (newlines and commas between names), expanded."""
+    return tuple(name for word in _WORDS.findall(raw) for name in expand(word))
