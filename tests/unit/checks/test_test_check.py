@@ -196,6 +196,36 @@ def test_without_any_threshold_the_reason_says_so_not_zero_percent(tmp_path: Pat
     assert ">= 0%" not in result.reason and result.metrics["coverage_threshold"] == 0
 
 
+def test_tox_setenv_reaches_the_tests(tmp_path: Path) -> None:
+    """tox.ini's [testenv] setenv is how the project's tests run (django-oauth-toolkit's
+    DJANGO_SETTINGS_MODULE); a line for some envs only, or PYTHONPATH, is not taken."""
+    tests = """\
+        import os
+
+
+        def test_env() -> None:
+            assert os.environ["APP_SETTINGS"] == "tests.settings"
+            assert "ONLY_PY38" not in os.environ
+            assert os.environ.get("PYTHONPATH", "") != "/nowhere"
+        """
+    ctx = make_context(
+        tmp_path,
+        TEST,
+        {
+            "pyproject.toml": '[tool.cimaturity]\nsource_paths = ["pkg"]\n',
+            "tox.ini": (
+                "[testenv]\nsetenv =\n    APP_SETTINGS = tests.settings\n    py38: ONLY_PY38 = 1\n"
+                "    PYTHONPATH = /nowhere\n"
+            ),
+            "pkg/__init__.py": PKG,
+            "tests/__init__.py": "",
+            "tests/test_env.py": tests,
+        },
+    )
+    result = execute(TEST, ctx)
+    assert result.status is Status.PASSED, result.reason
+
+
 # Evidence the real pytest would not write: a command that writes the artifacts itself.
 GOOD_COVERAGE = '{"totals": {"percent_covered": 90.0}, "files": {}}'
 GOOD_JUNIT = (
