@@ -193,11 +193,12 @@ def gather_project(root: Path) -> ProjectFacts:
     repo_files = frozenset(
         n for n in (files if repo == root else _repo_level_files(repo)) if is_repo_level(n)
     )
+    dependencies = _dependencies(root, files, folders, pyprojects, shown)
     return ProjectFacts(
         root=root,
         files=files,
         texts=_read_texts(root, (name for name in files if _is_doc(name))),
-        dependencies=_dependencies(root, files, folders, pyprojects, shown),
+        dependencies=dependencies,
         prefix=layout.subfolder,
         repo_files=repo_files,
         repo_texts=_read_texts(repo, (name for name in repo_files if _is_repo_text(name))),
@@ -211,7 +212,7 @@ def gather_project(root: Path) -> ProjectFacts:
             ),
             None,
         ),
-        migrations=_migrations(files, pyprojects, shown),
+        migrations=_migrations(files, pyprojects, shown, django="django" in dependencies),
         default_branch=_default_branch(layout, repo),
         datastores=_datastores(root, files, folders, pyprojects, shown),
         compose_services=_compose_services(root, files, repo),
@@ -485,17 +486,20 @@ def _procfile_launches(source: str, text: str) -> list[Launch]:
 
 
 def _migrations(
-    files: frozenset[str], pyprojects: Mapping[str, Mapping[str, Any]], shown: _Shown
+    files: frozenset[str], pyprojects: Mapping[str, Mapping[str, Any]], shown: _Shown, *, django: bool
 ) -> tuple[Migration, ...]:
+    """Alembic anywhere shipped; Django's in a project (`manage.py`) or in an app that depends on
+    Django and ships its own (jazzband/django-oauth-toolkit's `oauth2_provider/migrations/`, which
+    its users apply and its tox env `migrations` checks); aerich."""
     shipped = sorted(name for name in files if _shipped(name))
     found = [
         Migration("Alembic", shown(name)) for name in shipped if name.rsplit("/", 1)[-1] == "alembic.ini"
     ]
-    if any(name.rsplit("/", 1)[-1] == "manage.py" for name in shipped):
-        django = [name for name in shipped if _DJANGO_MIGRATION.search(name)]
-        if django:
-            folder = django[0].rsplit("/", 1)[0]
-            more = f" (and {len(django) - 1} more app(s))" if len(django) > 1 else ""
+    if django or any(name.rsplit("/", 1)[-1] == "manage.py" for name in shipped):
+        apps = [name for name in shipped if _DJANGO_MIGRATION.search(name)]
+        if apps:
+            folder = apps[0].rsplit("/", 1)[0]
+            more = f" (and {len(apps) - 1} more app(s))" if len(apps) > 1 else ""
             found.append(Migration("Django", shown(folder) + "/" + more))
     found.extend(
         Migration("aerich", shown(path))

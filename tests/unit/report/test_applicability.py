@@ -124,6 +124,23 @@ def test_a_django_service_with_migrations_and_a_procfile(tmp_path: Path) -> None
     )
 
 
+def test_a_reusable_django_app_ships_migrations_without_a_manage_py(tmp_path: Path) -> None:
+    """jazzband/django-oauth-toolkit: no manage.py, but an app that depends on Django and ships
+    `oauth2_provider/migrations/`, which its users apply. A migrations folder of a project that
+    does not use Django is not Django's."""
+    app = {
+        "pyproject.toml": '[project]\nname = "oauth"\nversion = "1"\ndependencies = ["django>=4.2"]\n',
+        "oauth2_provider/__init__.py": "",
+        "oauth2_provider/migrations/__init__.py": "",
+        "oauth2_provider/migrations/0001_initial.py": "",
+        "tests/app/migrations/0001_initial.py": "",  # a test project's: not shipped
+    }
+    facts = gather_project(fx.write(tmp_path / "app", app))
+    assert facts.migrations == (Migration("Django", "oauth2_provider/migrations/"),)
+    other = {**app, "pyproject.toml": '[project]\nname = "x"\nversion = "1"\ndependencies = ["peewee"]\n'}
+    assert gather_project(fx.write(tmp_path / "other", other)).migrations == ()
+
+
 def test_a_compose_app_is_a_service_but_a_database_container_is_not(tmp_path: Path) -> None:
     app = (
         "services:\n  web:\n    build: .\n    command: gunicorn shop.wsgi -b 0.0.0.0:8000\n"
