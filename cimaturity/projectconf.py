@@ -20,6 +20,7 @@ import yaml
 
 from cimaturity.layout import layout_of
 from cimaturity.model import ArtifactError
+from cimaturity.toxnames import FACTOR_CONDITION
 
 LINTERS = ("ruff", "flake8", "pylint")
 _FROZEN = re.compile(r"rev:\s*['\"]?([0-9a-f]{40})['\"]?\s*#\s*frozen:\s*(\S+)")
@@ -200,7 +201,6 @@ def project_tools(root: Path) -> ProjectTools:
 # tox sets these itself or they are ours to set: `python -m pytest` already has the working
 # directory on sys.path, and the working copy's own PYTHONPATH (a src layout) must stand.
 _NOT_FROM_TOX = frozenset({"PYTHONPATH", "COVERAGE_FILE", "PATH", "VIRTUAL_ENV"})
-_FACTOR_PREFIX = re.compile(r"^[\w.!,{}-]+:\s")
 
 
 def _tox_setenv(tox_ini: configparser.ConfigParser) -> dict[str, str]:
@@ -211,7 +211,7 @@ def _tox_setenv(tox_ini: configparser.ConfigParser) -> dict[str, str]:
     for line in tox_ini.get("testenv", "setenv", fallback="").splitlines():
         text = line.strip()
         name, sep, value = text.partition("=")
-        if not sep or _FACTOR_PREFIX.match(text) or "{" in value or not name.strip().isidentifier():
+        if not sep or FACTOR_CONDITION.match(text) or "{" in value or not name.strip().isidentifier():
             continue
         if name.strip() not in _NOT_FROM_TOX:
             found[name.strip()] = value.strip()

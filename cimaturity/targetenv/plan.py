@@ -20,7 +20,7 @@ from typing import Any
 
 from cimaturity.layout import layout_of
 from cimaturity.projectconf import UnreadableConfigError, project_tools
-from cimaturity.toxnames import env_list, expand
+from cimaturity.toxnames import FACTOR_CONDITION, env_list, expand, factors_match
 
 # Dependency groups / extras a test run needs, by the names projects give them.
 TEST_GROUPS = ("test", "tests", "testing", "dev")
@@ -267,7 +267,6 @@ _LOCKFILES = (
 
 
 # --- tox: the test envs' deps -------------------------------------------------------------------
-_FACTOR_CONDITION = re.compile(r"^([\w.!,-]+):\s")
 
 
 def _tox_deps(project: Path, pyproject: Mapping[str, Any]) -> tuple[tuple[str, ...], Path | None]:
@@ -298,7 +297,7 @@ def _first_test_env(parser: configparser.ConfigParser, names: Iterable[str], dep
     conditional = {
         factor.lstrip("!")
         for line in deps.splitlines()
-        if (found := _FACTOR_CONDITION.match(line.strip()))
+        if (found := FACTOR_CONDITION.match(line.strip()))
         for group in found.group(1).split(",")
         for factor in group.split("-")
     }
@@ -324,24 +323,13 @@ def _dep_lines(lines: Iterable[str], project: Path, factors: frozenset[str] = fr
         text = line.split("#", 1)[0].strip().replace("{toxinidir}", str(project))
         if not text or "{" in text:  # a tox substitution we cannot resolve: leave it out
             continue
-        conditional = _FACTOR_CONDITION.match(text)
+        conditional = FACTOR_CONDITION.match(text)
         if conditional is not None:
-            if not _satisfied(conditional.group(1), factors):
+            if not factors_match(conditional.group(1), factors):
                 continue
             text = text[conditional.end() :].strip()
         found.append(text)
     return tuple(found)
-
-
-def _satisfied(condition: str, factors: frozenset[str]) -> bool:
-    """tox's `a-b,c` (a and b, or c; `!x`: not x) for one env's factors."""
-    return any(
-        all(
-            (part[1:] not in factors) if part.startswith("!") else (part in factors)
-            for part in group.split("-")
-        )
-        for group in condition.split(",")
-    )
 
 
 def lockfile(project: Path) -> Path | None:

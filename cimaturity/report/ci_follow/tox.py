@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
-from cimaturity.toxnames import env_list, expand
+from cimaturity.toxnames import FACTOR_CONDITION, env_list, expand, factors_match
 
 from .base import Follower, Run
 from .files import Unparseable
@@ -25,7 +25,6 @@ _OTHER_SUBCOMMANDS = frozenset(
 _VALUE_OPTIONS = frozenset(
     {"-e", "--env", "-c", "--conf", "-m", "--labels", "-f", "--factors", "--workdir", "-x"}
 )
-_FACTOR_CONDITION = re.compile(r"^([\w.!{},-]+):\s+(\S.*)$")
 _CANDIDATES = ("tox.ini", "setup.cfg", "pyproject.toml", "tox.toml")  # tox's own search order
 _RUN_TIME = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\w+")  # values known only when the step runs
 _ERRORS = (tomllib.TOMLDecodeError, configparser.Error, ValueError)
@@ -84,24 +83,12 @@ class _ToxEnv:
         factors = set(env_name.split("-"))
         kept: list[Command] = []
         for command in self.commands:
-            match = _FACTOR_CONDITION.match(command.text)
+            match = FACTOR_CONDITION.match(command.text)
             if match is None:
                 kept.append(command)
-            elif _factors_match(match.group(1), factors):
-                kept.append(Command(command.line, match.group(2)))
+            elif factors_match(match.group(1), factors):
+                kept.append(Command(command.line, command.text[match.end() :]))
         return kept
-
-
-def _factors_match(condition: str, factors: set[str]) -> bool:
-    if "{" in condition:
-        return False  # generative conditions: not expanded here
-    return any(
-        all(
-            (part[1:] not in factors) if part.startswith("!") else (part in factors)
-            for part in group.split("-")
-        )
-        for group in condition.split(",")
-    )
 
 
 @dataclass(frozen=True)
